@@ -1,0 +1,158 @@
+#include "fs/names.h"
+
+#include <locale.h>
+#include <wctype.h>
+
+#include "wire/utf16.h"
+
+namespace ringsmb::fs {
+
+namespace {
+
+locale_t utf8_locale() {
+  static locale_t loc = [] {
+    locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+    return l;
+  }();
+  return loc;
+}
+
+char32_t upper(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
+  locale_t l = utf8_locale();
+  if (l == static_cast<locale_t>(nullptr)) return c;
+  return static_cast<char32_t>(towupper_l(static_cast<wint_t>(c), l));
+}
+
+bool invalid_char(unsigned char c) {
+  if (c < 0x20) return true;
+  switch (c) {
+    case '"': case '*': case '/': case ':': case '<': case '>': case '?': case '|':
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+NameError map_client_path(std::string_view client, ClientPath* out) {
+  out->rel.clear();
+  out->trailing_separator = false;
+  // Stream syntax: "name:stream:type". Only the unnamed data stream is
+  // served; it names the file itself.
+  if (size_t colon = client.find(':'); colon != std::string_view::npos) {
+    std::string_view stream = client.substr(colon);
+    if (stream == "::$DATA" || stream == "::$data" || equal_ci(stream, "::$DATA")) {
+      client = client.substr(0, colon);
+    } else {
+      // A colon inside a directory component is simply invalid.
+      if (client.find('\\', colon) != std::string_view::npos) return NameError::Invalid;
+      return NameError::StreamUnsupported;
+    }
+  }
+  if (client.size() > 4095) return NameError::TooLong;
+  if (!client.empty() && client.back() == '\\') {
+    out->trailing_separator = true;
+    client.remove_suffix(1);
+  }
+  if (client.empty()) return NameError::None;
+  size_t pos = 0;
+  while (pos <= client.size()) {
+    size_t end = client.find('\\', pos);
+    if (end == std::string_view::npos) end = client.size();
+    std::string_view comp = client.substr(pos, end - pos);
+    if (comp.empty() || comp == ".") return NameError::Invalid;
+    if (comp == "..") return NameError::DotDot;
+    if (comp.size() > 255) return NameError::TooLong;
+    for (unsigned char c : comp)
+      if (invalid_char(c)) return NameError::Invalid;
+    if (!out->rel.empty()) out->rel.push_back('/');
+    out->rel.append(comp);
+    pos = end + 1;
+  }
+  return NameError::None;
+}
+
+std::pair<std::string_view, std::string_view> split_parent(std::string_view rel) {
+  size_t slash = rel.rfind('/');
+  if (slash == std::string_view::npos) return {std::string_view(), rel};
+  return {rel.substr(0, slash), rel.substr(slash + 1)};
+}
+
+std::u32string fold(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) out.push_back(upper(wire::next_code_point(s, i)));
+  return out;
+}
+
+bool equal_ci(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    char32_t x = wire::next_code_point(a, i);
+    char32_t y = wire::next_code_point(b, j);
+    if (x != y && upper(x) != upper(y)) return false;
+  }
+  return i == a.size() && j == b.size();
+}
+
+Pattern::Pattern(std::string_view expr) : expr_(fold(expr)) {
+  match_all_ = expr_.empty() || expr_ == U"*";
+  for (char32_t c : expr_)
+    if (c == '*' || c == '?' || c == '<' || c == '>' || c == '"') has_wildcards_ = true;
+}
+
+// MS-FSA 2.1.4.4 (FsRtlIsNameInExpression semantics), as a dynamic
+// programme over (expression position, name position): no backtracking
+// blow-up whatever the client sends.
+bool Pattern::matches(std::string_view name_utf8) const {
+  if (match_all_) return true;
+  const std::u32string name = fold(name_utf8);
+  const std::u32string& e = expr_;
+  const size_t n = name.size(), m = e.size();
+  // reach[j] for the current i: can expression prefix e[0..i) match name[0..j)?
+  std::vector<char> cur(n + 1, 0), next(n + 1, 0);
+  cur[0] = 1;
+  auto last_dot = [&]() -> size_t {
+    size_t p = name.rfind(U'.');
+    return p == std::u32string::npos ? n : p;
+  }();
+  for (size_t i = 0; i < m; ++i) {
+    std::fill(next.begin(), next.end(), 0);
+    const char32_t c = e[i];
+    for (size_t j = 0; j <= n; ++j) {
+      if (!cur[j]) continue;
+      switch (c) {
+        case U'*':
+          for (size_t k = j; k <= n; ++k) next[k] = 1;
+          break;
+        case U'?':
+          if (j < n) next[j + 1] = 1;
+          break;
+        case U'<':  // DOS_STAR: any run that does not pass the last dot
+          for (size_t k = j; k <= n; ++k) {
+            next[k] = 1;
+            if (k >= last_dot) break;
+          }
+          break;
+        case U'>':  // DOS_QM: one char, or nothing at a dot / the end
+          if (j < n && name[j] != U'.') next[j + 1] = 1;
+          if (j == n || name[j] == U'.') next[j] = 1;
+          break;
+        case U'"':  // DOS_DOT: a dot, or nothing at the end
+          if (j < n && name[j] == U'.') next[j + 1] = 1;
+          if (j == n) next[j] = 1;
+          break;
+        default:
+          if (j < n && name[j] == c) next[j + 1] = 1;
+          break;
+      }
+    }
+    std::swap(cur, next);
+  }
+  return cur[n] != 0;
+}
+
+}  // namespace ringsmb::fs

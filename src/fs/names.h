@@ -1,0 +1,56 @@
+// Client names -> Linux names (MS-FSCC 2.1.5), case-insensitive comparison
+// and directory search expressions (MS-FSA 2.1.4.4).
+//
+// Client paths arrive as UTF-8 (already decoded from UTF-16LE) with '\'
+// separators. They are turned into a relative path of '/'-separated
+// components that can never name anything above the share root: empty
+// components, "." and ".." are refused, and so are characters that NTFS
+// refuses, so a Linux name with such characters is simply unreachable.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringsmb::fs {
+
+enum class NameError {
+  None,
+  Invalid,           // bad character, empty or "." component: OBJECT_NAME_INVALID
+  DotDot,            // a ".." component: OBJECT_PATH_SYNTAX_BAD
+  TooLong,           // component over 255 bytes or path over 4095: NAME_TOO_LONG
+  StreamUnsupported, // a named stream ("file:stream"): OBJECT_NAME_NOT_FOUND
+};
+
+struct ClientPath {
+  std::string rel;  // "" for the share root, else "a/b/c"
+  bool trailing_separator = false;
+};
+
+// Maps a client path (no leading '\'; the caller rejects that). The stream
+// suffix "::$DATA" (the unnamed data stream) is accepted and dropped.
+NameError map_client_path(std::string_view client, ClientPath* out);
+
+// Splits "a/b/c" into its parent ("a/b", or "" at the root) and last part.
+std::pair<std::string_view, std::string_view> split_parent(std::string_view rel);
+
+// Unicode simple upper-casing of every code point, for comparisons.
+std::u32string fold(std::string_view s);
+bool equal_ci(std::string_view a, std::string_view b);
+
+// A compiled search expression with '*', '?', and the DOS wildcards '<',
+// '>' and '"', matched case-insensitively.
+class Pattern {
+ public:
+  explicit Pattern(std::string_view expr);
+  bool matches(std::string_view name) const;
+  bool match_all() const { return match_all_; }
+  bool has_wildcards() const { return has_wildcards_; }
+
+ private:
+  std::u32string expr_;
+  bool match_all_ = false;
+  bool has_wildcards_ = false;
+};
+
+}  // namespace ringsmb::fs

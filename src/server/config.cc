@@ -1,0 +1,361 @@
+#include "server/config.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "fs/names.h"
+
+namespace ringsmb::server {
+
+namespace {
+
+std::string trim(std::string_view s) {
+  size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  return std::string(s.substr(a, b - a));
+}
+
+// "Server Min Protocol" -> "serverminprotocol" (Samba ignores case and
+// spaces in parameter names).
+std::string norm_key(std::string_view k) {
+  std::string out;
+  for (char c : k)
+    if (!std::isspace(static_cast<unsigned char>(c)) && c != '_')
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view v) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : v) {
+    if (c == ',' || c == ' ' || c == '\t') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+template <class T>
+bool parse_uint(std::string_view s, T* out, T max) {
+  uint64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v > max) return false;
+  *out = static_cast<T>(v);
+  return true;
+}
+
+// Keys that are valid in smb.conf but that ringsmb does not act on (yet):
+// accepted silently so a Samba configuration loads without noise.
+const char* const kAcceptedGlobal[] = {
+    "serverrole", "disablenetbios", "bindinterfacesonly", "loadprinters", "printcapname",
+    "disablespoolss", "logfile", "maxlogsize", "piddirectory", "lockdirectory",
+    "statedirectory", "cachedirectory", "privatedir", "ncalrpcdir", "security",
+    "passdbbackend", "unixpasswordsync", "pamsystemchange", "obeypamrestrictions",
+    "usershareallowguests", "dnsproxy", "serversigning", "smbencrypt", "servermultichannelsupport",
+    "passdbfile", "serverservices", "kernelchangenotify", "kerneloplocks", "nameresolveorder",
+};
+const char* const kAcceptedShare[] = {
+    "createmask", "directorymask", "forceuser", "forcegroup", "validusers", "writelist",
+    "smbencrypt", "vfsobjects", "eadsupport", "storedosattributes", "oplocks", "leveliioplocks",
+    "strictlocking", "kernelshareModes", "kernelsharemodes", "public", "printable",
+    "hidedotfiles", "mapacl inherit", "inheritacls", "inheritpermissions",
+};
+
+bool listed(const char* const* list, size_t n, const std::string& k) {
+  for (size_t i = 0; i < n; ++i)
+    if (k == list[i]) return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<bool> parse_bool(std::string_view s) {
+  std::string v = norm_key(s);
+  if (v == "yes" || v == "true" || v == "1" || v == "on") return true;
+  if (v == "no" || v == "false" || v == "0" || v == "off") return false;
+  return std::nullopt;
+}
+
+std::optional<uint16_t> parse_protocol(std::string_view s) {
+  std::string v = norm_key(s);
+  if (v == "smb202") return 0x0202;
+  if (v == "smb210" || v == "smb2") return 0x0210;
+  if (v == "smb300") return 0x0300;
+  if (v == "smb302") return 0x0302;
+  if (v == "smb311" || v == "smb3") return 0x0311;
+  // SMB1 names: ringsmb has no SMB1; as a minimum they mean "the lowest".
+  if (v == "nt1" || v == "lanman1" || v == "lanman2" || v == "core" || v == "coreplus")
+    return 0x0202;
+  return std::nullopt;
+}
+
+std::optional<ListenAddress> parse_listen(std::string_view s) {
+  ListenAddress a;
+  std::string_view host = s, port;
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = s.substr(1, close - 1);
+    if (close + 1 < s.size()) {
+      if (s[close + 1] != ':') return std::nullopt;
+      port = s.substr(close + 2);
+    }
+  } else if (std::count(s.begin(), s.end(), ':') == 1) {
+    size_t colon = s.find(':');
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  if (!port.empty() && (!parse_uint<uint16_t>(port, &a.port, 65535) || a.port == 0)) {
+    return std::nullopt;
+  }
+  a.host = std::string(host);
+  if (a.host == "*") a.host.clear();
+  if (!a.host.empty()) {
+    in6_addr tmp{};
+    if (inet_pton(AF_INET, a.host.c_str(), &tmp) != 1 &&
+        inet_pton(AF_INET6, a.host.c_str(), &tmp) != 1) {
+      return std::nullopt;
+    }
+  }
+  return a;
+}
+
+const ShareConfig* Config::find_share(std::string_view name) const {
+  for (const auto& s : shares)
+    if (fs::equal_ci(s.name, name)) return &s;
+  return nullptr;
+}
+
+Config parse_config(std::string_view text, const std::string& name,
+                    std::vector<std::string>* warnings) {
+  Config c;
+  c.source = name;
+  enum { None, Global, Share } section = None;
+  ShareConfig* share = nullptr;
+  std::istringstream in{std::string(text)};
+  std::string raw;
+  int lineno = 0;
+  auto fail = [&](int line, const std::string& key, const std::string& why) {
+    throw ConfigError(fmt::format("{}:{}: {}: {}", name, line, key, why));
+  };
+  while (std::getline(in, raw)) {
+    ++lineno;
+    int start_line = lineno;
+    // Continuation lines.
+    while (!raw.empty() && raw.back() == '\\') {
+      raw.pop_back();
+      std::string more;
+      if (!std::getline(in, more)) break;
+      ++lineno;
+      raw += more;
+    }
+    std::string line = trim(raw);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      if (line.back() != ']') fail(start_line, line, "section header without ']'");
+      std::string sec = trim(line.substr(1, line.size() - 2));
+      if (sec.empty()) fail(start_line, line, "empty section name");
+      if (norm_key(sec) == "global") {
+        section = Global;
+        share = nullptr;
+      } else {
+        if (norm_key(sec) == "homes" || norm_key(sec) == "printers" || norm_key(sec) == "print$") {
+          warnings->push_back(fmt::format("{}:{}: [{}]: section not supported, ignored", name,
+                                          start_line, sec));
+          section = None;
+          share = nullptr;
+          continue;
+        }
+        if (c.find_share(sec) != nullptr) fail(start_line, sec, "share defined twice");
+        if (sec.size() > 80) fail(start_line, sec, "share name longer than 80 characters");
+        section = Share;
+        c.shares.push_back(ShareConfig{});
+        share = &c.shares.back();
+        share->name = sec;
+      }
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) fail(start_line, line, "expected 'key = value'");
+    std::string key_raw = trim(line.substr(0, eq));
+    std::string key = norm_key(key_raw);
+    std::string value = trim(line.substr(eq + 1));
+    auto want_bool = [&]() {
+      auto b = parse_bool(value);
+      if (!b) fail(start_line, key_raw, "expected yes or no, got '" + value + "'");
+      return *b;
+    };
+    if (section == None) {
+      // Lines before any section header, or inside an unsupported section.
+      warnings->push_back(fmt::format("{}:{}: {}: outside any supported section, ignored", name,
+                                      start_line, key_raw));
+      continue;
+    }
+    if (section == Global) {
+      if (key == "smbports") {
+        c.ports.clear();
+        for (auto& p : split_list(value)) {
+          uint16_t port;
+          if (!parse_uint<uint16_t>(p, &port, 65535) || port == 0)
+            fail(start_line, key_raw, "invalid port '" + p + "'");
+          c.ports.push_back(port);
+        }
+        if (c.ports.empty()) fail(start_line, key_raw, "no port given");
+      } else if (key == "interfaces") {
+        c.interfaces = split_list(value);
+      } else if (key == "serverminprotocol" || key == "minprotocol") {
+        auto p = parse_protocol(value);
+        if (!p) fail(start_line, key_raw, "unknown protocol '" + value + "'");
+        c.min_protocol = *p;
+      } else if (key == "servermaxprotocol" || key == "maxprotocol" || key == "protocol") {
+        auto p = parse_protocol(value);
+        if (!p) fail(start_line, key_raw, "unknown protocol '" + value + "'");
+        c.max_protocol = *p;
+      } else if (key == "netbiosname") {
+        c.netbios_name = value;
+      } else if (key == "workgroup") {
+        c.workgroup = value;
+      } else if (key == "serverstring") {
+        c.server_string = value;
+      } else if (key == "loglevel" || key == "debuglevel") {
+        unsigned lvl;
+        std::string first = split_list(value).empty() ? "" : split_list(value)[0];
+        if (!parse_uint<unsigned>(first, &lvl, 100))
+          fail(start_line, key_raw, "expected a number, got '" + value + "'");
+        c.log_level = static_cast<int>(std::min(lvl, 4u));
+      } else if (key == "maptoguest") {
+        std::string v = norm_key(value);
+        if (v != "never" && v != "baduser" && v != "badpassword")
+          fail(start_line, key_raw, "expected 'never', 'bad user' or 'bad password'");
+        c.map_to_guest = v == "baduser" ? "bad user" : v == "badpassword" ? "bad password" : v;
+      } else if (key == "ringsmb:workers") {
+        if (!parse_uint<unsigned>(value, &c.workers, 1024))
+          fail(start_line, key_raw, "expected a number of workers, got '" + value + "'");
+      } else if (key == "ringsmb:handshaketimeout") {
+        if (!parse_uint<unsigned>(value, &c.handshake_timeout_s, 3600))
+          fail(start_line, key_raw, "expected seconds, got '" + value + "'");
+      } else if (key == "ringsmb:maxcredits") {
+        if (!parse_uint<unsigned>(value, &c.max_credits, 65535) || c.max_credits < 16)
+          fail(start_line, key_raw, "expected 16 to 65535, got '" + value + "'");
+      } else if (key == "guestaccount" || key == "guestonly") {
+        // accepted: guest logins map to the server's own account for now
+      } else if (listed(kAcceptedGlobal, std::size(kAcceptedGlobal), key)) {
+        // known smb.conf key, no effect in ringsmb
+      } else {
+        warnings->push_back(fmt::format("{}:{}: {}: unknown key in [global], ignored", name,
+                                        start_line, key_raw));
+      }
+      continue;
+    }
+    // Share section.
+    if (key == "path" || key == "directory") {
+      share->path = value;
+    } else if (key == "comment") {
+      share->comment = value;
+    } else if (key == "readonly") {
+      share->read_only = want_bool();
+    } else if (key == "writeable" || key == "writable" || key == "writeok") {
+      share->read_only = !want_bool();
+    } else if (key == "guestok" || key == "public") {
+      share->guest_ok = want_bool();
+    } else if (key == "browseable" || key == "browsable") {
+      share->browseable = want_bool();
+    } else if (key == "casesensitive") {
+      std::string v = norm_key(value);
+      if (v == "auto") {
+        share->case_sensitive = false;
+      } else {
+        share->case_sensitive = want_bool();
+      }
+    } else if (key == "available") {
+      share->available = want_bool();
+    } else if (listed(kAcceptedShare, std::size(kAcceptedShare), key)) {
+      // known, no effect yet
+    } else {
+      warnings->push_back(fmt::format("{}:{}: {}: unknown key in [{}], ignored", name, start_line,
+                                      key_raw, share->name));
+    }
+  }
+  for (const auto& s : c.shares) {
+    if (s.path.empty()) {
+      throw ConfigError(fmt::format("{}: [{}]: path: missing", name, s.name));
+    }
+  }
+  return c;
+}
+
+Config load_config(const std::string& path, std::vector<std::string>* warnings) {
+  std::ifstream f(path);
+  if (!f) throw ConfigError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_config(ss.str(), path, warnings);
+}
+
+void finalize(Config& c) {
+  if (c.min_protocol > c.max_protocol) {
+    throw ConfigError(fmt::format("{}: server min protocol is above server max protocol",
+                                  c.source.empty() ? "configuration" : c.source));
+  }
+  if (!c.listen.empty()) return;
+  std::vector<std::string> hosts;
+  if (c.interfaces.empty()) {
+    hosts.push_back("");
+  } else {
+    ifaddrs* ifs = nullptr;
+    getifaddrs(&ifs);
+    for (const auto& entry : c.interfaces) {
+      // "127.0.0.1", "127.0.0.1/8", "::1" or an interface name like "lo".
+      std::string addr = entry.substr(0, entry.find('/'));
+      in6_addr tmp{};
+      if (inet_pton(AF_INET, addr.c_str(), &tmp) == 1 ||
+          inet_pton(AF_INET6, addr.c_str(), &tmp) == 1) {
+        hosts.push_back(addr);
+        continue;
+      }
+      bool found = false;
+      for (ifaddrs* i = ifs; i != nullptr; i = i->ifa_next) {
+        if (i->ifa_addr == nullptr || addr != i->ifa_name) continue;
+        char buf[INET6_ADDRSTRLEN];
+        if (i->ifa_addr->sa_family == AF_INET) {
+          inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf,
+                    sizeof(buf));
+        } else if (i->ifa_addr->sa_family == AF_INET6) {
+          inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, buf,
+                    sizeof(buf));
+          if (std::string_view(buf).starts_with("fe80")) continue;  // link-local needs a scope
+        } else {
+          continue;
+        }
+        hosts.push_back(buf);
+        found = true;
+      }
+      if (!found) {
+        if (ifs != nullptr) freeifaddrs(ifs);
+        throw ConfigError(fmt::format("{}: interfaces: no address for '{}'",
+                                      c.source.empty() ? "configuration" : c.source, entry));
+      }
+    }
+    if (ifs != nullptr) freeifaddrs(ifs);
+  }
+  for (const auto& h : hosts)
+    for (uint16_t p : c.ports) c.listen.push_back({h, p});
+}
+
+}  // namespace ringsmb::server

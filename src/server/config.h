@@ -1,0 +1,81 @@
+// Server configuration: an smb.conf-style file ([global] plus one section
+// per share) and the command-line shortcuts that override it.
+//
+// Syntax as Samba reads it: "key = value" lines, keys case-insensitive with
+// spaces insignificant, '#' or ';' comments, a trailing '\' continues a
+// line. Unknown keys are reported with file, line and key and otherwise
+// ignored (so a Samba configuration loads); invalid values are errors that
+// name file, line and key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ringsmb::server {
+
+struct ListenAddress {
+  std::string host;  // numeric IPv4/IPv6 address; "" = any
+  uint16_t port = 445;
+};
+
+struct ShareConfig {
+  std::string name;
+  std::string path;
+  std::string comment;
+  bool read_only = true;  // Samba's default
+  bool guest_ok = false;
+  bool browseable = true;
+  bool case_sensitive = false;
+  bool available = true;
+};
+
+struct Config {
+  std::string source;  // file name, for messages
+  std::vector<ListenAddress> listen;
+  std::vector<uint16_t> ports = {445};
+  std::vector<std::string> interfaces;  // addresses or interface names
+  uint16_t min_protocol = 0x0202;
+  uint16_t max_protocol = 0x0311;
+  std::string netbios_name = "RINGSMB";
+  std::string workgroup = "WORKGROUP";
+  std::string server_string = "ringsmb";
+  unsigned workers = 0;  // 0: one per online CPU
+  bool guest_only = false;  // --guest: every login is a guest login
+  std::string map_to_guest = "bad user";
+  int log_level = 2;
+  // Connections that have not completed SESSION_SETUP within this many
+  // seconds are closed.
+  unsigned handshake_timeout_s = 30;
+  unsigned max_credits = 8192;
+  uint32_t max_io_size = 8 * 1024 * 1024;
+  std::vector<ShareConfig> shares;
+
+  const ShareConfig* find_share(std::string_view name) const;
+};
+
+// Throws ConfigError.
+struct ConfigError : std::exception {
+  std::string msg;
+  explicit ConfigError(std::string m) : msg(std::move(m)) {}
+  const char* what() const noexcept override { return msg.c_str(); }
+};
+
+// Parses text (name is the file name used in messages). warnings receives
+// one line per ignored key.
+Config parse_config(std::string_view text, const std::string& name,
+                    std::vector<std::string>* warnings);
+Config load_config(const std::string& path, std::vector<std::string>* warnings);
+
+// "SMB2_02", "SMB3_11", "SMB3" ... -> dialect; nullopt when unknown.
+std::optional<uint16_t> parse_protocol(std::string_view s);
+// "ADDR:PORT", "[v6]:PORT", "ADDR" (port 445).
+std::optional<ListenAddress> parse_listen(std::string_view s);
+std::optional<bool> parse_bool(std::string_view s);
+
+// Derives the final listen addresses (from interfaces x ports unless
+// explicit listen addresses were given) and checks what must hold.
+void finalize(Config& c);
+
+}  // namespace ringsmb::server

@@ -1,0 +1,274 @@
+#include "server/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "rt/ops.h"
+#include "rt/worker.h"
+#include "server/dispatch.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/session_ops.h"
+#include "wire/smb1.h"
+#include "wire/validate.h"
+
+namespace ringsmb::server {
+
+using namespace std::chrono_literals;
+
+namespace {
+constexpr size_t kStagingSize = 64 * 1024;
+// Before a session is authenticated a frame has no business being large:
+// this bounds what an anonymous peer can make the server allocate.
+constexpr size_t kPreAuthMaxFrame = 128 * 1024;
+constexpr size_t kMaxFramesInFlight = 128;
+constexpr size_t kMaxIovPerSend = 256;
+}  // namespace
+
+Connection::Connection(Server& server, int fd, std::string peer)
+    : server_(server),
+      fd_(fd),
+      peer_(std::move(peer)),
+      credits_(server.config().max_credits),
+      frame_slots_(kMaxFramesInFlight) {}
+
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Connection::close() {
+  if (closing_) return;
+  closing_ = true;
+  ::shutdown(fd_, SHUT_RDWR);
+}
+
+uint32_t Connection::max_io() const {
+  return large_mtu() ? server_.config().max_io_size : 65536;
+}
+
+void Connection::set_negotiated(uint16_t dialect, uint16_t client_security_mode,
+                                uint32_t client_caps, const wire::Guid& client_guid,
+                                std::vector<uint16_t> client_dialects) {
+  dialect_ = dialect;
+  client_security_mode_ = client_security_mode;
+  client_caps_ = client_caps;
+  client_guid_ = client_guid;
+  client_dialects_ = std::move(client_dialects);
+}
+
+void Connection::add_session(const std::shared_ptr<Session>& s) {
+  if (!has_session(s->id)) sessions_.push_back(s);
+  authenticated_once_ = true;
+}
+
+void Connection::remove_session(uint64_t id) {
+  std::erase_if(sessions_, [id](const auto& s) { return s->id == id; });
+}
+
+bool Connection::has_session(uint64_t id) const {
+  return std::any_of(sessions_.begin(), sessions_.end(),
+                     [id](const auto& s) { return s->id == id; });
+}
+
+// Fills dst with exactly n bytes: first from the staging buffer, then from
+// the socket (large reads go straight into dst). Returns n, 0 at end of
+// stream, or -errno (-ECANCELED when the handshake deadline passed).
+rt::Task<int> Connection::recv_exact(uint8_t* dst, size_t n, bool handshake) {
+  size_t got = 0;
+  const auto deadline = std::chrono::seconds(server_.config().handshake_timeout_s);
+  while (got < n) {
+    if (rpos_ < rlen_) {
+      size_t take = std::min(n - got, rlen_ - rpos_);
+      std::memcpy(dst + got, rbuf_.data() + rpos_, take);
+      rpos_ += take;
+      got += take;
+      continue;
+    }
+    int rc;
+    const size_t want = n - got;
+    if (want >= kStagingSize) {
+      unsigned chunk = static_cast<unsigned>(std::min<size_t>(want, 1u << 30));
+      rc = handshake ? co_await rt::recv(fd_, dst + got, chunk).deadline(deadline)
+                     : co_await rt::recv(fd_, dst + got, chunk);
+      if (rc <= 0) co_return rc;
+      got += static_cast<size_t>(rc);
+    } else {
+      rc = handshake ? co_await rt::recv(fd_, rbuf_.data(), rbuf_.capacity()).deadline(deadline)
+                     : co_await rt::recv(fd_, rbuf_.data(), rbuf_.capacity());
+      if (rc <= 0) co_return rc;
+      rpos_ = 0;
+      rlen_ = static_cast<size_t>(rc);
+    }
+  }
+  co_return static_cast<int>(n);
+}
+
+rt::Task<void> Connection::run() {
+  auto self = shared_from_this();
+  rt::Worker* w = rt::Worker::current();
+  w->hold();
+  rbuf_ = w->buffers().get(kStagingSize);
+  log::debug("{}: connected", peer_);
+  uint8_t nb[4];
+  while (!closing_) {
+    bool handshake = !authenticated_once_;
+    int rc = co_await recv_exact(nb, 4, handshake);
+    if (rc <= 0) {
+      if (rc == -ECANCELED) log::info("{}: no session after {} s, closing", peer_,
+                                      server_.config().handshake_timeout_s);
+      break;
+    }
+    // Direct TCP transport (MS-SMB2 2.1): a zero byte, then a 24-bit length.
+    const size_t len = (size_t{nb[1]} << 16) | (size_t{nb[2]} << 8) | nb[3];
+    if (nb[0] != 0) {
+      log::info("{}: bad transport header type 0x{:02x}, closing", peer_, nb[0]);
+      break;
+    }
+    const size_t limit = handshake ? kPreAuthMaxFrame : max_io() + 64 * 1024;
+    if (len < 4 || len > limit) {
+      log::info("{}: frame length {} out of range (limit {}), closing", peer_, len, limit);
+      break;
+    }
+    co_await frame_slots_.acquire();
+    rt::Buffer frame = w->buffers().get(len);
+    rc = co_await recv_exact(frame.data(), len, handshake);
+    if (rc <= 0) {
+      frame_slots_.release();
+      break;
+    }
+    inflight_.add();
+    rt::spawn(handle_frame(std::move(frame), len));
+  }
+  co_await teardown();
+  log::debug("{}: closed", peer_);
+  w->unhold();
+}
+
+rt::Task<void> Connection::teardown() {
+  close();
+  co_await inflight_.wait();
+  while (sender_running_) co_await rt::yield();
+  sendq_.clear();
+  auto sessions = std::move(sessions_);
+  sessions_.clear();
+  for (auto& s : sessions) co_await destroy_session(server_, s);
+  rbuf_ = rt::Buffer();
+}
+
+rt::Task<void> Connection::handle_frame(rt::Buffer buf, size_t len) {
+  auto self = shared_from_this();
+  wire::Bytes frame(buf.data(), len);
+  const bool first = !got_first_frame_;
+  got_first_frame_ = true;
+  const uint32_t proto = wire::ld32(frame.data());
+  if (proto == wire::kSmb2ProtocolId) {
+    co_await process_smb2(*this, frame, buf.buf_index());
+  } else if (proto == wire::kSmb1ProtocolId && first && !negotiated()) {
+    co_await handle_smb1(frame);
+  } else {
+    log::info("{}: unexpected protocol id 0x{:08x}, closing", peer_, proto);
+    close();
+  }
+  frame_slots_.release();
+  inflight_.done();
+}
+
+// MS-SMB2 3.3.5.3.1: an SMB1 NEGOTIATE that offers SMB2 is answered with an
+// SMB2 NEGOTIATE response: DialectRevision 0x02FF when "SMB 2.???" is
+// offered (the client then sends an SMB2 NEGOTIATE), 0x0202 when only
+// "SMB 2.002" is. Anything else ends the connection: there is no SMB1 here.
+rt::Task<void> Connection::handle_smb1(wire::Bytes frame) {
+  auto dialects = wire::parse_smb1_negotiate(frame);
+  if (!dialects) {
+    log::info("{}: SMB1 message that is not a valid NEGOTIATE, closing", peer_);
+    close();
+    co_return;
+  }
+  bool wildcard = false, smb2002 = false;
+  for (const auto& d : *dialects) {
+    if (d == "SMB 2.???") wildcard = true;
+    if (d == "SMB 2.002") smb2002 = true;
+  }
+  uint16_t dialect = 0;
+  const auto& cfg = server_.config();
+  if (wildcard && cfg.max_protocol >= wire::dialect::SMB210) {
+    dialect = wire::dialect::WILDCARD;
+  } else if (smb2002 && cfg.min_protocol <= wire::dialect::SMB202) {
+    dialect = wire::dialect::SMB202;
+  }
+  if (dialect == 0) {
+    log::info("{}: SMB1 NEGOTIATE without a usable SMB2 dialect, closing", peer_);
+    close();
+    co_return;
+  }
+  co_await smb1_upgrade(*this, dialect);
+}
+
+void Connection::send_frame(OutFrame f) {
+  if (closing_ && !f.close_after) return;
+  sendq_.push_back(std::move(f));
+  if (!sender_running_) {
+    sender_running_ = true;
+    rt::spawn(sender());
+  }
+}
+
+rt::Task<void> Connection::sender() {
+  auto self = shared_from_this();
+  std::vector<OutFrame> batch;
+  std::vector<iovec> iov;
+  while (!sendq_.empty()) {
+    batch.clear();
+    iov.clear();
+    bool close_after = false;
+    while (!sendq_.empty() &&
+           (batch.empty() || iov.size() + sendq_.front().iov.size() <= kMaxIovPerSend)) {
+      batch.push_back(std::move(sendq_.front()));
+      sendq_.pop_front();
+      iov.insert(iov.end(), batch.back().iov.begin(), batch.back().iov.end());
+      close_after = close_after || batch.back().close_after;
+    }
+    size_t idx = 0;
+    bool failed = false;
+    while (idx < iov.size()) {
+      msghdr mh{};
+      mh.msg_iov = iov.data() + idx;
+      mh.msg_iovlen = iov.size() - idx;
+      int n = co_await rt::sendmsg(fd_, &mh, MSG_NOSIGNAL);
+      if (n <= 0) {
+        failed = true;
+        break;
+      }
+      // Advance past what was sent (partial sends happen on full sockets).
+      size_t left = static_cast<size_t>(n);
+      while (left > 0 && idx < iov.size()) {
+        if (left >= iov[idx].iov_len) {
+          left -= iov[idx].iov_len;
+          ++idx;
+        } else {
+          iov[idx].iov_base = static_cast<uint8_t*>(iov[idx].iov_base) + left;
+          iov[idx].iov_len -= left;
+          left = 0;
+        }
+      }
+    }
+    if (failed) {
+      close();
+      sendq_.clear();
+      break;
+    }
+    if (close_after) {
+      close();
+      sendq_.clear();
+      break;
+    }
+  }
+  batch.clear();
+  sender_running_ = false;
+}
+
+}  // namespace ringsmb::server

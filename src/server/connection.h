@@ -1,0 +1,178 @@
+// One client connection, owned by one worker for its whole life.
+//
+// The receive loop reads NetBIOS-framed messages and starts a task per
+// frame, so many requests of one connection run at once (a client keeps
+// dozens of READs in flight). Responses go through one ordered send queue:
+// a single sender drains it, gathering queued frames into one sendmsg.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/crypto.h"
+#include "rt/buffer.h"
+#include "rt/sync.h"
+#include "rt/task.h"
+#include "server/credits.h"
+#include "server/state.h"
+#include "wire/header.h"
+#include "wire/messages.h"
+#include "wire/writer.h"
+
+namespace ringsmb::server {
+
+class Server;
+class Connection;
+
+// A validated request, with what the checks before dispatch resolved.
+struct Request {
+  Connection& conn;
+  wire::Header hdr;
+  wire::Bytes msg;  // this request, header included
+  std::shared_ptr<Session> session;
+  std::shared_ptr<TreeConnect> tree;
+  // Related compounds: the FileId of the previous request, substituted
+  // for the all-ones placeholder by resolve_file_id().
+  std::optional<wire::FileId> related_file_id;
+  // Registered-buffer index of the frame holding msg (-1: not registered),
+  // so WRITE can hand its payload to WRITE_FIXED without a copy.
+  int frame_buf_index = -1;
+
+  Request(Connection& c, const wire::Header& h, wire::Bytes m) : conn(c), hdr(h), msg(m) {}
+  // The FileId a request names, with the related-compound substitution.
+  wire::FileId resolve_file_id(wire::FileId id) const {
+    if (id.is_related_placeholder() && related_file_id) return *related_file_id;
+    return id;
+  }
+};
+
+// What a handler produces. The body excludes the header; the payload (READ
+// data) follows the body as its own iovec, never copied into it.
+struct Response {
+  wire::NtStatus status = wire::status::SUCCESS;
+  wire::Writer body;
+  rt::Buffer payload;
+  size_t payload_offset = 0;
+  size_t payload_len = 0;
+  std::vector<uint8_t> error_data;  // for error responses
+  bool send = true;                 // false: no response at all (CANCEL)
+  std::optional<uint64_t> session_id;  // SESSION_SETUP assigns one
+  std::optional<uint32_t> tree_id;     // TREE_CONNECT assigns one
+  std::optional<wire::FileId> file_id;  // used or created: for related compounds
+  bool disconnect = false;  // close the connection after sending
+  // SMB 3.1.1 preauth integrity: the hash this response also goes into
+  // (NEGOTIATE: the connection's; SESSION_SETUP in progress: the session's).
+  auth::PreauthHash* preauth = nullptr;
+  std::shared_ptr<Session> preauth_owner;  // keeps a session's hash alive
+};
+
+// One frame ready to send: the NetBIOS header, then response pieces. A
+// segment is either bytes it owns (headers, bodies, padding) or a range of
+// one of the frame's payload buffers (READ data, never copied).
+struct OutFrame {
+  struct Segment {
+    std::vector<uint8_t> bytes;
+    int buffer = -1;
+    size_t offset = 0;
+    size_t length = 0;
+  };
+  std::vector<Segment> segs;
+  std::vector<rt::Buffer> buffers;
+  std::vector<iovec> iov;  // built by finish_frame()
+  size_t total = 0;        // bytes after the NetBIOS header
+  bool close_after = false;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, int fd, std::string peer);
+  ~Connection();
+
+  // Runs until the peer goes away or the server stops.
+  rt::Task<void> run();
+  // Makes run() end (shutdown of the socket); safe to call twice.
+  void close();
+
+  Server& server() { return server_; }
+  const std::string& peer() const { return peer_; }
+  int fd() const { return fd_; }
+
+  // Negotiated state (MS-SMB2 3.3.1.7).
+  // 0x02FF (answered to an SMB1 NEGOTIATE) still waits for the SMB2 one.
+  bool negotiated() const { return dialect_ != 0 && dialect_ != wire::dialect::WILDCARD; }
+  uint16_t dialect() const { return dialect_; }
+  void set_negotiated(uint16_t dialect, uint16_t client_security_mode, uint32_t client_caps,
+                      const wire::Guid& client_guid, std::vector<uint16_t> client_dialects);
+  uint16_t client_security_mode() const { return client_security_mode_; }
+  uint32_t client_capabilities() const { return client_caps_; }
+  uint32_t server_capabilities() const { return server_caps_; }
+  void set_server_capabilities(uint32_t c) { server_caps_ = c; }
+  uint16_t server_security_mode() const { return server_security_mode_; }
+  void set_server_security_mode(uint16_t m) { server_security_mode_ = m; }
+  const wire::Guid& client_guid() const { return client_guid_; }
+  const std::vector<uint16_t>& client_dialects() const { return client_dialects_; }
+  bool large_mtu() const { return negotiated() && dialect_ >= wire::dialect::SMB210; }
+  uint32_t max_io() const;
+
+  // SMB 3.1.1 connection preauth hash (NEGOTIATE request and response).
+  auth::PreauthHash& preauth() { return preauth_; }
+
+  // Sessions established on this connection (its channels).
+  void add_session(const std::shared_ptr<Session>& s);
+  void remove_session(uint64_t id);
+  bool has_session(uint64_t id) const;
+
+  // Queues a frame; frames go out in queue order.
+  void send_frame(OutFrame f);
+
+  CreditWindow& credits() { return credits_; }
+  bool closing() const { return closing_; }
+
+ private:
+  rt::Task<void> handle_frame(rt::Buffer buf, size_t len);
+  rt::Task<void> handle_smb1(wire::Bytes frame);
+  rt::Task<void> sender();
+  rt::Task<int> recv_exact(uint8_t* dst, size_t n, bool handshake);
+  rt::Task<void> teardown();
+
+  Server& server_;
+  int fd_;
+  std::string peer_;
+  bool closing_ = false;
+
+  uint16_t dialect_ = 0;
+  uint16_t client_security_mode_ = 0;
+  uint16_t server_security_mode_ = 0;
+  uint32_t client_caps_ = 0;
+  uint32_t server_caps_ = 0;
+  wire::Guid client_guid_;
+  std::vector<uint16_t> client_dialects_;
+  auth::PreauthHash preauth_;
+  bool got_first_frame_ = false;
+  bool authenticated_once_ = false;
+
+  CreditWindow credits_;
+  std::vector<std::shared_ptr<Session>> sessions_;
+
+  // Staging buffer for small frames.
+  rt::Buffer rbuf_;
+  size_t rpos_ = 0;
+  size_t rlen_ = 0;
+
+  // Ordered send queue.
+  std::deque<OutFrame> sendq_;
+  rt::Event send_wakeup_;
+  bool sender_running_ = false;
+  rt::Event sender_done_;
+  rt::WaitGroup inflight_;
+  rt::Semaphore frame_slots_;
+};
+
+}  // namespace ringsmb::server

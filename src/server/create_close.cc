@@ -1,0 +1,369 @@
+// CREATE and CLOSE (MS-SMB2 3.3.5.9, 3.3.5.10; MS-FSA 2.1.5.1).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "rt/ops.h"
+#include "server/access.h"
+#include "server/fs_status.h"
+#include "server/handlers.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/session_ops.h"
+#include "wire/fscc.h"
+#include "wire/utf16.h"
+
+namespace ringsmb::server::handlers {
+
+namespace st = wire::status;
+namespace opt = wire::createopt;
+namespace disp = wire::disposition;
+
+namespace {
+
+// Options a server may reject as unsupported (MS-SMB2 3.3.5.9).
+constexpr uint32_t kUnsupportedOptions = opt::OPEN_BY_FILE_ID | opt::RESERVE_OPFILTER;
+constexpr uint32_t kValidAttributes = 0x00007FB7;  // MS-FSCC 2.6, what a client may pass
+
+bool context_named(const wire::CreateContext& c, const char* tag) {
+  return c.name.size() == 4 && std::memcmp(c.name.data(), tag, 4) == 0;
+}
+
+// MS-FSA 2.1.5.1.2.1: would the new open conflict with an existing one?
+bool share_conflict(const Open& existing, uint32_t access, uint32_t share) {
+  constexpr uint32_t kRead = wire::access::FILE_READ_DATA | wire::access::FILE_EXECUTE;
+  constexpr uint32_t kWrite = wire::access::FILE_WRITE_DATA | wire::access::FILE_APPEND_DATA;
+  constexpr uint32_t kDelete = wire::access::DELETE;
+  auto conflicts = [](uint32_t acc, uint32_t other_share) {
+    return ((acc & kRead) && !(other_share & wire::FILE_SHARE_READ)) ||
+           ((acc & kWrite) && !(other_share & wire::FILE_SHARE_WRITE)) ||
+           ((acc & kDelete) && !(other_share & wire::FILE_SHARE_DELETE));
+  };
+  // Only opens that use data or delete access take part.
+  if ((existing.granted_access & (kRead | kWrite | kDelete)) == 0 &&
+      (access & (kRead | kWrite | kDelete)) == 0) {
+    return false;
+  }
+  return conflicts(access, existing.share_access) || conflicts(existing.granted_access, share);
+}
+
+}  // namespace
+
+rt::Task<void> create(Request& req, Response& resp) {
+  Server& server = req.conn.server();
+  auto q = wire::parse_create(req.msg);
+  if (!q) {
+    resp.status = q.status();
+    co_return;
+  }
+  const TreeConnect& tree = *req.tree;
+  if (tree.share->is_ipc) {
+    // No named pipes (srvsvc, ...) yet.
+    resp.status = st::OBJECT_NAME_NOT_FOUND;
+    co_return;
+  }
+  fs::Share& fsh = *tree.share->fs;
+
+  // --- parameter checks (3.3.5.9) ---------------------------------------
+  if (q->impersonation_level > wire::IMPERSONATION_DELEGATE) {
+    resp.status = st::BAD_IMPERSONATION_LEVEL;
+    co_return;
+  }
+  if ((q->options & opt::DIRECTORY_FILE) && (q->options & opt::NON_DIRECTORY_FILE)) {
+    resp.status = st::INVALID_PARAMETER;
+    co_return;
+  }
+  if (q->options & kUnsupportedOptions) {
+    resp.status = st::NOT_SUPPORTED;
+    co_return;
+  }
+  if (q->options & 0xFF000000u) {
+    resp.status = st::INVALID_PARAMETER;
+    co_return;
+  }
+  if (q->disposition > disp::OVERWRITE_IF) {
+    resp.status = st::INVALID_PARAMETER;
+    co_return;
+  }
+  if ((q->desired_access & ~wire::access::VALID_MASK) != 0) {
+    resp.status = st::ACCESS_DENIED;
+    co_return;
+  }
+  if ((q->file_attributes & ~kValidAttributes) != 0) {
+    resp.status = st::INVALID_PARAMETER;
+    co_return;
+  }
+  if (q->desired_access == 0 && q->share_access == 0) {
+    // MS-FSA 2.1.5.1: no access at all asked for is invalid.
+    resp.status = st::ACCESS_DENIED;
+    co_return;
+  }
+  const bool want_dir = (q->options & opt::DIRECTORY_FILE) != 0;
+  if (want_dir && q->disposition != disp::CREATE && q->disposition != disp::OPEN &&
+      q->disposition != disp::OPEN_IF) {
+    resp.status = st::INVALID_PARAMETER;
+    co_return;
+  }
+
+  // --- name ----------------------------------------------------------------
+  auto utf8 = wire::utf16le_to_utf8(q->name);
+  if (!utf8) {
+    resp.status = st::OBJECT_NAME_INVALID;
+    co_return;
+  }
+  if (!utf8->empty() && (*utf8)[0] == '\\') {
+    resp.status = st::INVALID_PARAMETER;  // names are relative to the share
+    co_return;
+  }
+  fs::ClientPath cp;
+  if (auto e = fs::map_client_path(*utf8, &cp); e != fs::NameError::None) {
+    resp.status = status_from_name_error(e);
+    co_return;
+  }
+
+  // --- create contexts -----------------------------------------------------
+  bool want_mxac = false, want_qfid = false;
+  for (const auto& c : q->contexts) {
+    if (context_named(c, "MxAc")) want_mxac = true;
+    if (context_named(c, "QFid")) want_qfid = true;
+    if (context_named(c, "ExtA")) {
+      resp.status = st::EAS_NOT_SUPPORTED;
+      co_return;
+    }
+  }
+
+  // --- access --------------------------------------------------------------
+  uint32_t granted = map_generic_access(q->desired_access);
+  if (granted & wire::access::MAXIMUM_ALLOWED) {
+    granted = (granted & ~wire::access::MAXIMUM_ALLOWED) | tree.maximal_access;
+  }
+  granted &= ~wire::access::ACCESS_SYSTEM_SECURITY;
+  if (tree.read_only) {
+    if ((granted & kWriteAccessMask) != 0 || q->disposition == disp::CREATE ||
+        q->disposition == disp::SUPERSEDE || q->disposition == disp::OVERWRITE ||
+        q->disposition == disp::OVERWRITE_IF || (q->options & opt::DELETE_ON_CLOSE)) {
+      resp.status = st::ACCESS_DENIED;
+      co_return;
+    }
+  }
+  if ((q->options & opt::DELETE_ON_CLOSE) && !(granted & wire::access::DELETE)) {
+    resp.status = st::ACCESS_DENIED;
+    co_return;
+  }
+  if (cp.rel.empty() && (q->options & opt::DELETE_ON_CLOSE)) {
+    resp.status = st::CANNOT_DELETE;  // the share root
+    co_return;
+  }
+  const bool data_write = (granted & (wire::access::FILE_WRITE_DATA |
+                                      wire::access::FILE_APPEND_DATA)) != 0;
+  const bool truncates = q->disposition == disp::OVERWRITE ||
+                         q->disposition == disp::OVERWRITE_IF ||
+                         q->disposition == disp::SUPERSEDE;
+  int flags = (data_write || truncates) ? O_RDWR : O_RDONLY;
+
+  // --- open or create ------------------------------------------------------
+  fs::OpenOutcome o;
+  uint32_t action = wire::createaction::OPENED;
+  bool created = false;
+  auto create_new = [&](const std::string& real) -> rt::Task<fs::OpenOutcome> {
+    if (want_dir) co_return co_await fsh.create_dir(real, 0777);
+    co_return co_await fsh.create_file(real, O_RDWR, 0666);
+  };
+  if (q->disposition == disp::CREATE) {
+    fs::Lookup l = co_await fsh.lookup(cp.rel);
+    if (l.err == 0) {
+      resp.status = st::OBJECT_NAME_COLLISION;
+      co_return;
+    }
+    if (l.err != ENOENT || l.parent_missing) {
+      resp.status = status_from_errno(l.err, l.parent_missing ? st::OBJECT_PATH_NOT_FOUND
+                                                               : st::OBJECT_NAME_NOT_FOUND);
+      co_return;
+    }
+    o = co_await create_new(l.path);
+    created = o.err == 0;
+    action = wire::createaction::CREATED;
+  } else {
+    o = co_await fsh.open_existing(cp.rel, flags);
+    if (o.err == EACCES && flags == O_RDWR && !data_write) {
+      o = co_await fsh.open_existing(cp.rel, O_RDONLY);
+    }
+    if (o.err == ENOENT && !o.parent_missing &&
+        (q->disposition == disp::OPEN_IF || q->disposition == disp::OVERWRITE_IF ||
+         q->disposition == disp::SUPERSEDE)) {
+      o = co_await create_new(o.path);
+      if (o.err == EEXIST) {
+        o = co_await fsh.open_existing(cp.rel, flags);  // lost a race: it exists now
+      } else {
+        created = o.err == 0;
+        action = wire::createaction::CREATED;
+      }
+    }
+  }
+  if (o.err != 0) {
+    resp.status = status_from_errno(o.err, o.parent_missing ? st::OBJECT_PATH_NOT_FOUND
+                                                             : st::OBJECT_NAME_NOT_FOUND);
+    co_return;
+  }
+  // From here on o.fd must be closed on every error path.
+  auto fail = [&](wire::NtStatus s) {
+    ::close(o.fd);
+    resp.status = s;
+  };
+
+  struct statx stx {};
+  int rc = co_await fsh.stat_fd(o.fd, &stx);
+  if (rc < 0) {
+    fail(status_from_errno(rc));
+    co_return;
+  }
+  const bool is_dir = S_ISDIR(stx.stx_mode);
+  if (is_dir && (q->options & opt::NON_DIRECTORY_FILE)) {
+    fail(st::FILE_IS_A_DIRECTORY);
+    co_return;
+  }
+  if (!is_dir && want_dir) {
+    fail(st::NOT_A_DIRECTORY);
+    co_return;
+  }
+  if (is_dir && truncates && !created) {
+    fail(st::INVALID_PARAMETER);
+    co_return;
+  }
+  if (!is_dir && cp.trailing_separator) {
+    fail(st::OBJECT_NAME_INVALID);
+    co_return;
+  }
+
+  fs::DosMeta dos = co_await fsh.read_dos(o.fd);
+  if (!created && (dos.attributes & wire::attr::READONLY) && !is_dir) {
+    if (data_write || truncates) {
+      fail(st::ACCESS_DENIED);
+      co_return;
+    }
+    if (q->options & opt::DELETE_ON_CLOSE) {
+      fail(st::CANNOT_DELETE);
+      co_return;
+    }
+  }
+
+  // --- share modes and delete-pending (MS-FSA 2.1.5.1.2) -----------------
+  auto file = server.files().get(stx.stx_dev_major * 0x100000000ull + stx.stx_dev_minor,
+                                 stx.stx_ino);
+  auto open = std::make_shared<Open>();
+  {
+    std::lock_guard lk(file->mu);
+    if (file->delete_pending) {
+      ::close(o.fd);
+      server.files().release(file);
+      resp.status = st::DELETE_PENDING;
+      co_return;
+    }
+    for (Open* other : file->opens) {
+      if (share_conflict(*other, granted, q->share_access)) {
+        ::close(o.fd);
+        server.files().release(file);
+        resp.status = st::SHARING_VIOLATION;
+        co_return;
+      }
+    }
+    file->opens.push_back(open.get());
+  }
+
+  // --- truncation and attributes of new/overwritten files -----------------
+  if (truncates && !created) {
+    rc = ::ftruncate(o.fd, 0);
+    action = q->disposition == disp::SUPERSEDE ? wire::createaction::SUPERSEDED
+                                               : wire::createaction::OVERWRITTEN;
+  }
+  if (created || (truncates && !is_dir)) {
+    uint32_t a = q->file_attributes & wire::attr::SETTABLE;
+    if (!is_dir) a |= wire::attr::ARCHIVE;
+    if (a != (dos.present ? dos.attributes : 0) || created) {
+      fs::DosMeta m;
+      m.present = true;
+      m.attributes = a;
+      m.create_time = dos.create_time;
+      if (co_await fsh.write_dos(o.fd, m) == 0) dos = m;
+    }
+  }
+  if (created || truncates) co_await fsh.stat_fd(o.fd, &stx);
+
+  open->fd = o.fd;
+  open->file = file;
+  open->share = tree.share;
+  open->session_id = req.session->id;
+  open->tree_id = tree.id;
+  open->granted_access = granted;
+  open->share_access = q->share_access;
+  open->create_options = q->options;
+  open->is_dir = is_dir;
+  open->delete_on_close = (q->options & opt::DELETE_ON_CLOSE) != 0;
+  open->client_name = *utf8;
+  if (!open->client_name.empty() && open->client_name.back() == '\\') {
+    open->client_name.pop_back();
+  }
+  open->mode = q->options & (opt::WRITE_THROUGH | opt::SEQUENTIAL_ONLY |
+                             opt::NO_INTERMEDIATE_BUFFERING | opt::SYNCHRONOUS_IO_ALERT |
+                             opt::SYNCHRONOUS_IO_NONALERT | opt::DELETE_ON_CLOSE);
+  uint64_t vid = server.next_file_id();
+  open->id = {vid, vid};
+  {
+    std::lock_guard lk(req.session->mu);
+    req.session->opens[vid] = open;
+  }
+
+  wire::CreateResponse r;
+  r.oplock_level = wire::oplock::NONE;
+  r.create_action = action;
+  wire::FileInfo fi = fsh.file_info(stx, dos, fs::split_parent(o.path).second);
+  r.info = {fi.creation_time, fi.last_access_time, fi.last_write_time, fi.change_time,
+            fi.allocation_size, fi.end_of_file,   fi.attributes};
+  r.file_id = open->id;
+  if (want_mxac) {
+    std::vector<uint8_t> d(8, 0);
+    wire::st32(d.data() + 4, tree.maximal_access);
+    r.contexts.emplace_back("MxAc", std::move(d));
+  }
+  if (want_qfid) {
+    std::vector<uint8_t> d(32, 0);
+    wire::st64(d.data(), stx.stx_ino);
+    wire::st64(d.data() + 8, file->dev);
+    wire::st32(d.data() + 16, fsh.volume_serial());
+    r.contexts.emplace_back("QFid", std::move(d));
+  }
+  wire::encode_create_response(resp.body, r);
+  resp.file_id = open->id;
+}
+
+rt::Task<void> close(Request& req, Response& resp) {
+  auto q = wire::parse_close(req.msg);
+  if (!q) {
+    resp.status = q.status();
+    co_return;
+  }
+  auto open = find_open(req, q->file_id);
+  if (!open) {
+    resp.status = st::FILE_CLOSED;
+    co_return;
+  }
+  wire::NetworkOpenInfo info{};
+  bool with_info = (q->flags & wire::CLOSE_FLAG_POSTQUERY_ATTRIB) != 0;
+  if (with_info) {
+    struct statx stx {};
+    if (co_await open->share->fs->stat_fd(open->fd, &stx) == 0) {
+      fs::DosMeta dos = co_await open->share->fs->read_dos(open->fd);
+      wire::FileInfo fi = open->share->fs->file_info(stx, dos, "");
+      info = {fi.creation_time, fi.last_access_time, fi.last_write_time, fi.change_time,
+              fi.allocation_size, fi.end_of_file,   fi.attributes};
+    } else {
+      with_info = false;
+    }
+  }
+  co_await close_open(req.conn.server(), *req.session, open);
+  wire::encode_close_response(resp.body, with_info ? wire::CLOSE_FLAG_POSTQUERY_ATTRIB : 0,
+                              with_info ? &info : nullptr);
+}
+
+}  // namespace ringsmb::server::handlers

@@ -1,0 +1,379 @@
+#include "server/dispatch.h"
+
+#include <algorithm>
+
+#include "server/handlers.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "wire/header.h"
+#include "wire/smb2.h"
+#include "wire/validate.h"
+
+namespace ringsmb::server {
+
+namespace {
+
+using wire::Command;
+using wire::NtStatus;
+namespace st = wire::status;
+
+using Handler = rt::Task<void> (*)(Request&, Response&);
+
+// The payload size a request moves, for the credit charge check
+// (MS-SMB2 3.3.5.2.5). Reads fields of an already validated request.
+using PayloadFn = uint64_t (*)(wire::Bytes body);
+
+uint64_t payload_none(wire::Bytes) { return 0; }
+uint64_t payload_read(wire::Bytes b) { return wire::ld32(b.data() + 4); }
+uint64_t payload_write(wire::Bytes b) { return wire::ld32(b.data() + 4); }
+uint64_t payload_ioctl(wire::Bytes b) {
+  return std::max<uint64_t>(wire::ld32(b.data() + 28), wire::ld32(b.data() + 44));
+}
+uint64_t payload_query_dir(wire::Bytes b) { return wire::ld32(b.data() + 28); }
+uint64_t payload_notify(wire::Bytes b) { return wire::ld32(b.data() + 4); }
+uint64_t payload_query_info(wire::Bytes b) {
+  return std::max<uint64_t>(wire::ld32(b.data() + 4), wire::ld32(b.data() + 12));
+}
+uint64_t payload_set_info(wire::Bytes b) { return wire::ld32(b.data() + 4); }
+
+struct CommandInfo {
+  Handler handler;
+  bool needs_session;
+  bool needs_tree;
+  int file_id_offset;  // body offset of the FileId, -1: none
+  PayloadFn payload;
+};
+
+// Dialect-independent command table, indexed by command code.
+const CommandInfo kCommands[wire::kCommandCount] = {
+    /* NEGOTIATE */ {handlers::negotiate, false, false, -1, payload_none},
+    /* SESSION_SETUP */ {handlers::session_setup, false, false, -1, payload_none},
+    /* LOGOFF */ {handlers::logoff, true, false, -1, payload_none},
+    /* TREE_CONNECT */ {handlers::tree_connect, true, false, -1, payload_none},
+    /* TREE_DISCONNECT */ {handlers::tree_disconnect, true, true, -1, payload_none},
+    /* CREATE */ {handlers::create, true, true, -1, payload_none},
+    /* CLOSE */ {handlers::close, true, true, 8, payload_none},
+    /* FLUSH */ {handlers::flush, true, true, 8, payload_none},
+    /* READ */ {handlers::read, true, true, 16, payload_read},
+    /* WRITE */ {handlers::write, true, true, 16, payload_write},
+    /* LOCK */ {handlers::lock, true, true, 8, payload_none},
+    /* IOCTL */ {handlers::ioctl, true, true, 8, payload_ioctl},
+    /* CANCEL */ {handlers::cancel, false, false, -1, payload_none},
+    /* ECHO */ {handlers::echo, false, false, -1, payload_none},
+    /* QUERY_DIRECTORY */ {handlers::query_directory, true, true, 8, payload_query_dir},
+    /* CHANGE_NOTIFY */ {handlers::change_notify, true, true, 8, payload_notify},
+    /* QUERY_INFO */ {handlers::query_info, true, true, 24, payload_query_info},
+    /* SET_INFO */ {handlers::set_info, true, true, 16, payload_set_info},
+    /* OPLOCK_BREAK */ {handlers::oplock_break, true, true, 8, payload_none},
+};
+
+// State carried from one request of a chain to the next (3.3.5.2.7.2).
+struct Chain {
+  std::shared_ptr<Session> session;
+  std::shared_ptr<TreeConnect> tree;
+  std::optional<wire::FileId> file_id;
+  NtStatus create_status = st::SUCCESS;  // of the last CREATE in the chain
+};
+
+// Everything that must hold before a handler may run. Fills resp.status
+// (or resp.disconnect) and returns false when the request stops here.
+bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandInfo& ci,
+                  Chain& chain, bool first_in_chain) {
+  Server& server = conn.server();
+  const auto cmd = static_cast<Command>(req.hdr.command);
+  const bool related = req.hdr.is_related();
+
+  if (!conn.negotiated() && cmd != Command::Negotiate) {
+    resp.disconnect = true;  // nothing but NEGOTIATE before NEGOTIATE
+    return false;
+  }
+  if (conn.negotiated() && cmd == Command::Negotiate) {
+    resp.disconnect = true;  // 3.3.5.3.1: a second NEGOTIATE ends the connection
+    return false;
+  }
+  if (related && first_in_chain) {
+    resp.status = st::INVALID_PARAMETER;  // 3.3.5.2.7.2
+    return false;
+  }
+  if (req.hdr.is_async() && cmd != Command::Cancel) {
+    resp.status = st::INVALID_PARAMETER;
+    return false;
+  }
+
+  // Credit charge against the payload (3.3.5.2.5).
+  if (conn.large_mtu()) {
+    uint64_t bytes = ci.payload(req.msg.subspan(wire::kHeaderSize));
+    uint32_t charge = req.hdr.credit_charge == 0 ? 1 : req.hdr.credit_charge;
+    if (bytes > 65536 && charge < credits_for(bytes)) {
+      resp.status = st::INVALID_PARAMETER;
+      return false;
+    }
+  }
+
+  // Session (3.3.5.2.9).
+  bool want_session = ci.needs_session;
+  if ((cmd == Command::Echo || cmd == Command::Cancel) && req.hdr.session_id == 0 && !related) {
+    want_session = false;
+  }
+  if (cmd == Command::SessionSetup) want_session = false;  // the handler looks it up
+  if (want_session) {
+    std::shared_ptr<Session> s;
+    if (related) {
+      s = chain.session;
+      if (!s) {
+        resp.status = st::INVALID_PARAMETER;
+        return false;
+      }
+    } else {
+      s = server.sessions().find(req.hdr.session_id);
+      if (!s || !conn.has_session(s->id)) {
+        resp.status = st::USER_SESSION_DELETED;
+        return false;
+      }
+    }
+    {
+      std::lock_guard lk(s->mu);
+      if (s->state == SessionState::Expired) {
+        resp.status = st::NETWORK_SESSION_EXPIRED;
+        return false;
+      }
+      if (s->state != SessionState::Valid) {
+        resp.status = st::USER_SESSION_DELETED;
+        return false;
+      }
+    }
+    req.session = s;
+  } else if (cmd == Command::SessionSetup && related) {
+    req.session = chain.session;
+  }
+
+  // Tree connect (3.3.5.2.11).
+  if (ci.needs_tree) {
+    std::shared_ptr<TreeConnect> t;
+    if (related) {
+      t = chain.tree;
+      if (!t) {
+        resp.status = st::INVALID_PARAMETER;
+        return false;
+      }
+      // The tree must still exist in the session (a TREE_DISCONNECT earlier
+      // in the chain removes it).
+      std::lock_guard lk(req.session->mu);
+      if (req.session->trees.count(t->id) == 0) {
+        resp.status = st::NETWORK_NAME_DELETED;
+        return false;
+      }
+    } else {
+      std::lock_guard lk(req.session->mu);
+      auto it = req.session->trees.find(req.hdr.tree_id);
+      if (it == req.session->trees.end()) {
+        resp.status = st::NETWORK_NAME_DELETED;
+        return false;
+      }
+      t = it->second;
+    }
+    req.tree = t;
+  }
+
+  // Related FileId substitution: a failed CREATE earlier in the chain
+  // fails what follows with its status (3.3.5.2.7.2).
+  if (related && ci.file_id_offset >= 0) {
+    wire::FileId fid =
+        wire::ld_file_id(req.msg.data() + wire::kHeaderSize + ci.file_id_offset);
+    if (fid.is_related_placeholder()) {
+      if (chain.create_status != st::SUCCESS) {
+        resp.status = chain.create_status;
+        return false;
+      }
+      if (!chain.file_id) {
+        resp.status = st::INVALID_PARAMETER;
+        return false;
+      }
+    }
+    req.related_file_id = chain.file_id;
+  }
+  return true;
+}
+
+}  // namespace
+
+void append_response(OutFrame& out, const wire::Header& rq, Response& resp, uint16_t credits,
+                     bool last) {
+  if (out.segs.empty()) out.segs.push_back({std::vector<uint8_t>(4, 0)});  // NetBIOS header
+  if (resp.body.size() == 0) wire::encode_error_response(resp.body, resp.error_data);
+
+  wire::Header h;
+  h.credit_charge = rq.credit_charge;
+  h.status = resp.status;
+  h.command = rq.command;
+  h.credits = credits;
+  h.flags = wire::flags::SERVER_TO_REDIR |
+            (rq.flags & (wire::flags::RELATED_OPERATIONS | wire::flags::PRIORITY_MASK));
+  h.message_id = rq.message_id;
+  h.tree_id = resp.tree_id.value_or(rq.tree_id);
+  h.session_id = resp.session_id.value_or(rq.session_id);
+
+  std::vector<uint8_t> msg(wire::kHeaderSize + resp.body.size());
+  std::memcpy(msg.data() + wire::kHeaderSize, resp.body.data(), resp.body.size());
+  const size_t total = msg.size() + resp.payload_len;
+  const size_t pad = last ? 0 : (8 - total % 8) % 8;
+  if (!last) h.next_command = static_cast<uint32_t>(total + pad);
+  wire::encode_header(msg.data(), h);
+  if (resp.preauth != nullptr) resp.preauth->update(wire::Bytes(msg.data(), msg.size()));
+
+  out.segs.push_back({std::move(msg)});
+  if (resp.payload_len != 0) {
+    out.buffers.push_back(std::move(resp.payload));
+    out.segs.push_back({{}, static_cast<int>(out.buffers.size() - 1), resp.payload_offset,
+                        resp.payload_len});
+  }
+  if (pad != 0) out.segs.push_back({std::vector<uint8_t>(pad, 0)});
+  out.total += total + pad;
+  if (resp.disconnect) out.close_after = true;
+}
+
+void finish_frame(OutFrame& out) {
+  uint8_t* nb = out.segs[0].bytes.data();
+  nb[0] = 0;
+  nb[1] = static_cast<uint8_t>(out.total >> 16);
+  nb[2] = static_cast<uint8_t>(out.total >> 8);
+  nb[3] = static_cast<uint8_t>(out.total);
+  out.iov.clear();
+  for (auto& s : out.segs) {
+    if (s.buffer >= 0) {
+      out.iov.push_back({out.buffers[static_cast<size_t>(s.buffer)].data() + s.offset, s.length});
+    } else {
+      out.iov.push_back({s.bytes.data(), s.bytes.size()});
+    }
+  }
+}
+
+rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index) {
+  std::vector<wire::MessageSpan> spans;
+  if (wire::split_compound(frame, spans) != wire::Verdict::Ok) {
+    log::info("{}: malformed compound chain, closing", conn.peer());
+    conn.close();
+    co_return;
+  }
+  struct Done {
+    wire::Header hdr;
+    Response resp;
+    uint16_t credits;
+  };
+  std::vector<Done> done;
+  done.reserve(spans.size());
+  Chain chain;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    wire::Bytes msg = frame.subspan(spans[i].offset, spans[i].length);
+    wire::Verdict v = wire::validate_request(msg);
+    if (v == wire::Verdict::Disconnect) {
+      log::info("{}: invalid request, closing", conn.peer());
+      conn.close();
+      co_return;
+    }
+    // The header itself was checked by split_compound except StructureSize;
+    // read its fields raw so even an invalid one can be answered.
+    wire::Header hdr;
+    {
+      const uint8_t* p = msg.data();
+      hdr.credit_charge = wire::ld16(p + 6);
+      hdr.status = wire::ld32(p + 8);
+      hdr.command = wire::ld16(p + 12);
+      hdr.credits = wire::ld16(p + 14);
+      hdr.flags = wire::ld32(p + 16);
+      hdr.message_id = wire::ld64(p + 24);
+      if (hdr.is_async()) {
+        hdr.async_id = wire::ld64(p + 32);
+      } else {
+        hdr.tree_id = wire::ld32(p + 36);
+      }
+      hdr.session_id = wire::ld64(p + 40);
+    }
+    const auto cmd = static_cast<Command>(hdr.command);
+
+    // Sequence window (3.3.5.2.3); CANCEL consumes no message id.
+    if (cmd != Command::Cancel &&
+        !conn.credits().consume(hdr.message_id, hdr.credit_charge)) {
+      log::info("{}: message id {} (charge {}) outside the granted window, closing", conn.peer(),
+                hdr.message_id, hdr.credit_charge);
+      conn.close();
+      co_return;
+    }
+
+    Request req(conn, hdr, msg);
+    req.frame_buf_index = buf_index;
+    Response resp;
+    const CommandInfo& ci = kCommands[hdr.command];
+    if (v == wire::Verdict::Invalid) {
+      resp.status = st::INVALID_PARAMETER;
+    } else if (pre_dispatch(conn, req, resp, ci, chain, i == 0)) {
+      co_await ci.handler(req, resp);
+    }
+    if (resp.disconnect && !resp.send) {
+      conn.close();
+      co_return;
+    }
+    log::trace("{}: {} mid={} -> {}", conn.peer(), wire::command_name(hdr.command),
+               hdr.message_id, wire::status_name(resp.status));
+
+    // Carry identifiers to the next request of a related chain.
+    if (req.session) chain.session = req.session;
+    if (resp.session_id && !chain.session) chain.session = conn.server().sessions().find(*resp.session_id);
+    if (req.tree) chain.tree = req.tree;
+    if (resp.tree_id && chain.session) {
+      std::lock_guard lk(chain.session->mu);
+      auto it = chain.session->trees.find(*resp.tree_id);
+      if (it != chain.session->trees.end()) chain.tree = it->second;
+    }
+    if (cmd == Command::Create) chain.create_status = resp.status;
+    if (resp.file_id) {
+      chain.file_id = resp.file_id;
+    } else if (ci.file_id_offset >= 0 && v == wire::Verdict::Ok) {
+      chain.file_id =
+          req.resolve_file_id(wire::ld_file_id(msg.data() + wire::kHeaderSize + ci.file_id_offset));
+    }
+
+    if (!resp.send) continue;  // CANCEL has no response
+    uint16_t credits = conn.credits().grant(hdr.credits);
+    bool stop = resp.disconnect;
+    done.push_back({hdr, std::move(resp), credits});
+    if (stop) break;
+  }
+  if (done.empty()) co_return;
+  OutFrame out;
+  for (size_t j = 0; j < done.size(); ++j) {
+    append_response(out, done[j].hdr, done[j].resp, done[j].credits, j + 1 == done.size());
+  }
+  finish_frame(out);
+  conn.send_frame(std::move(out));
+}
+
+rt::Task<void> smb1_upgrade(Connection& conn, uint16_t dialect) {
+  // Reuse the SMB2 NEGOTIATE handler with a synthetic request for exactly
+  // this dialect; the response carries MessageId 0.
+  wire::Header hdr;
+  hdr.command = static_cast<uint16_t>(Command::Negotiate);
+  std::vector<uint8_t> msg(wire::kHeaderSize + 36 + 2, 0);
+  wire::encode_header(msg.data(), hdr);
+  uint8_t* b = msg.data() + wire::kHeaderSize;
+  wire::st16(b, 36);
+  wire::st16(b + 2, 1);
+  wire::st16(b + 36, dialect);
+  Request req(conn, hdr, wire::Bytes(msg.data(), msg.size()));
+  Response resp;
+  co_await handlers::negotiate(req, resp);
+  if (resp.status != st::SUCCESS) {
+    conn.close();
+    co_return;
+  }
+  if (!conn.credits().consume(0, 1)) {
+    conn.close();
+    co_return;
+  }
+  OutFrame out;
+  append_response(out, hdr, resp, conn.credits().grant(1), true);
+  finish_frame(out);
+  conn.send_frame(std::move(out));
+}
+
+}  // namespace ringsmb::server

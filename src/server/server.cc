@@ -1,0 +1,269 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "auth/crypto.h"
+#include "rt/ops.h"
+#include "server/connection.h"
+#include "server/log.h"
+#include "wire/fscc.h"
+
+namespace ringsmb::server {
+
+namespace {
+
+// Multishot accept on one listening socket, on the worker that owns it.
+class AcceptLoop final : public rt::Completion {
+ public:
+  AcceptLoop(Server* s, int lfd, std::function<void(int)> on_fd)
+      : server_(s), lfd_(lfd), on_fd_(std::move(on_fd)) {}
+
+  void arm() {
+    rt::Worker::current()->hold();
+    armed_ = true;
+    io_uring_sqe* sqe = rt::Ring::current()->sqe();
+    if (rt::Ring::current()->features().accept_multishot) {
+      io_uring_prep_multishot_accept(sqe, lfd_, nullptr, nullptr, SOCK_CLOEXEC);
+    } else {
+      io_uring_prep_accept(sqe, lfd_, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    io_uring_sqe_set_data(sqe, static_cast<rt::Completion*>(this));
+  }
+
+  void cancel() {
+    stopping_ = true;
+    if (!armed_) return;
+    io_uring_sqe* sqe = rt::Ring::current()->sqe();
+    io_uring_prep_cancel64(sqe, reinterpret_cast<uint64_t>(static_cast<rt::Completion*>(this)), 0);
+    io_uring_sqe_set_data(sqe, nullptr);
+  }
+
+  void complete(int res, uint32_t flags) noexcept override {
+    if (res >= 0) {
+      if (stopping_) {
+        ::close(res);
+      } else {
+        on_fd_(res);
+      }
+    } else if (res != -ECANCELED && res != -EINTR && res != -EAGAIN) {
+      log::warn("accept: {}", std::strerror(-res));
+    }
+    if ((flags & IORING_CQE_F_MORE) == 0) {
+      armed_ = false;
+      rt::Worker::current()->unhold();
+      if (!stopping_) arm();
+    }
+  }
+
+ private:
+  [[maybe_unused]] Server* server_;
+  int lfd_;
+  std::function<void(int)> on_fd_;
+  bool armed_ = false;
+  bool stopping_ = false;
+};
+
+rt::Task<void> serve_connection(std::shared_ptr<Connection> c, Server* s) {
+  co_await c->run();
+  s->unregister_connection(c.get());
+}
+
+std::string peer_name(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  char buf[INET6_ADDRSTRLEN];
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf));
+    return fmt::format("{}:{}", buf, ntohs(a->sin_port));
+  }
+  auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+  inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof(buf));
+  return fmt::format("[{}]:{}", buf, ntohs(a->sin6_port));
+}
+
+uint64_t now_filetime() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return wire::unix_to_filetime(ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec));
+}
+
+}  // namespace
+
+struct Server::PerWorker {
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> conns;
+  std::vector<std::unique_ptr<AcceptLoop>> accepts;
+};
+
+Server::Server(Config cfg) : cfg_(std::move(cfg)) {
+  auth::random_bytes(std::span<uint8_t>(guid_.b, 16));
+  start_time_ = now_filetime();
+  for (const auto& sc : cfg_.shares) {
+    auto rtm = std::make_shared<ShareRuntime>();
+    rtm->cfg = sc;
+    int err = 0;
+    rtm->fs = fs::Share::open(sc.path, sc.case_sensitive, &err);
+    if (!rtm->fs) {
+      throw std::runtime_error(fmt::format("share [{}]: path {}: {}", sc.name, sc.path,
+                                           std::strerror(err)));
+    }
+    shares_[std::string(sc.name)] = rtm;
+  }
+  auto ipc = std::make_shared<ShareRuntime>();
+  ipc->cfg.name = "IPC$";
+  ipc->cfg.comment = "IPC Service";
+  ipc->is_ipc = true;
+  shares_["IPC$"] = ipc;
+}
+
+Server::~Server() {
+  for (int fd : listen_fds_) ::close(fd);
+}
+
+std::shared_ptr<const ShareRuntime> Server::share(std::string_view name) const {
+  for (const auto& [k, v] : shares_)
+    if (fs::equal_ci(k, name)) return v;
+  return nullptr;
+}
+
+void Server::bind() {
+  for (const auto& la : cfg_.listen) {
+    sockaddr_storage ss{};
+    socklen_t len;
+    int family;
+    if (la.host.empty() || la.host.find(':') != std::string::npos) {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      a->sin6_family = AF_INET6;
+      a->sin6_port = htons(la.port);
+      if (!la.host.empty() && inet_pton(AF_INET6, la.host.c_str(), &a->sin6_addr) != 1) {
+        throw std::runtime_error(fmt::format("listen address {}: invalid", la.host));
+      }
+      if (la.host.empty()) a->sin6_addr = in6addr_any;
+      len = sizeof(sockaddr_in6);
+      family = AF_INET6;
+    } else {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      a->sin_family = AF_INET;
+      a->sin_port = htons(la.port);
+      if (inet_pton(AF_INET, la.host.c_str(), &a->sin_addr) != 1) {
+        throw std::runtime_error(fmt::format("listen address {}: invalid", la.host));
+      }
+      len = sizeof(sockaddr_in);
+      family = AF_INET;
+    }
+    int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (family == AF_INET6 && la.host.empty()) {
+      int zero = 0;  // "any" means IPv4 and IPv6
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      int e = errno;
+      ::close(fd);
+      throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}",
+                                           la.host.empty() ? "*" : la.host, la.port,
+                                           std::strerror(e)));
+    }
+    if (::listen(fd, 1024) != 0) {
+      int e = errno;
+      ::close(fd);
+      throw std::runtime_error(fmt::format("listen: {}", std::strerror(e)));
+    }
+    listen_fds_.push_back(fd);
+  }
+}
+
+std::vector<uint16_t> Server::bound_ports() const {
+  std::vector<uint16_t> out;
+  for (int fd : listen_fds_) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    out.push_back(ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                                                : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port));
+  }
+  return out;
+}
+
+void Server::start() {
+  unsigned n = cfg_.workers;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) {
+    rt::WorkerConfig wc;
+    workers_.push_back(std::make_unique<rt::Worker>(i, wc));
+    per_worker_.push_back(std::make_unique<PerWorker>());
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    rt::Worker* w = workers_[i].get();
+    PerWorker* pw = per_worker_[i].get();
+    w->on_stop([this, pw] {
+      for (auto& a : pw->accepts) a->cancel();
+      for (auto& [ptr, weak] : pw->conns)
+        if (auto c = weak.lock()) c->close();
+    });
+    std::function<void()> init;
+    if (i == 0) {
+      init = [this] {
+        for (int lfd : listen_fds_) start_listener(lfd);
+        const auto& f = rt::Ring::current()->features();
+        log::info("io_uring: {} ring, send_zc={} msg_ring={} multishot accept={} recv={}",
+                  f.setup_mode, f.send_zc, f.msg_ring, f.accept_multishot, f.recv_multishot);
+      };
+    }
+    w->start(std::move(init));
+  }
+}
+
+void Server::start_listener(int lfd) {
+  auto loop = std::make_unique<AcceptLoop>(this, lfd, [this](int fd) { dispatch_accepted(fd); });
+  loop->arm();
+  per_worker_[rt::Worker::current()->id()]->accepts.push_back(std::move(loop));
+}
+
+void Server::dispatch_accepted(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  unsigned idx = next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+  workers_[idx]->post([this, fd] {
+    if (rt::Worker::current()->stopping()) {
+      ::close(fd);
+      return;
+    }
+    auto c = std::make_shared<Connection>(*this, fd, peer_name(fd));
+    register_connection(c);
+    rt::spawn(serve_connection(c, this));
+  });
+}
+
+void Server::register_connection(const std::shared_ptr<Connection>& c) {
+  per_worker_[rt::Worker::current()->id()]->conns[c.get()] = c;
+}
+
+void Server::unregister_connection(Connection* c) {
+  per_worker_[rt::Worker::current()->id()]->conns.erase(c);
+}
+
+void Server::request_stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& w : workers_) w->request_stop();
+}
+
+void Server::wait() {
+  for (auto& w : workers_) w->join();
+}
+
+}  // namespace ringsmb::server

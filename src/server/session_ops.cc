@@ -1,0 +1,72 @@
+#include "server/session_ops.h"
+
+#include "server/log.h"
+#include "server/server.h"
+
+namespace ringsmb::server {
+
+std::shared_ptr<Open> find_open(Request& req, wire::FileId id) {
+  id = req.resolve_file_id(id);
+  if (!req.session) return nullptr;
+  std::lock_guard lk(req.session->mu);
+  auto it = req.session->opens.find(id.volatile_);
+  if (it == req.session->opens.end()) return nullptr;
+  const auto& o = it->second;
+  if (o->id.persistent != id.persistent) return nullptr;
+  if (req.tree && o->tree_id != req.tree->id) return nullptr;
+  return o;
+}
+
+rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open) {
+  if (open->closed.exchange(true)) co_return;
+  {
+    std::lock_guard lk(session.mu);
+    session.opens.erase(open->id.volatile_);
+  }
+  bool delete_now = false;
+  if (open->file) {
+    std::lock_guard lk(open->file->mu);
+    auto& v = open->file->opens;
+    std::erase(v, open.get());
+    // MS-FSA 2.1.5.4: an open created with DELETE_ON_CLOSE marks the file
+    // delete-pending when it is closed; the last close deletes it.
+    if (open->delete_on_close) open->file->delete_pending = true;
+    delete_now = v.empty() && open->file->delete_pending;
+  }
+  if (delete_now && open->share && open->share->fs) {
+    std::string rel;
+    int rc = open->share->fs->path_of_fd(open->fd, &rel);
+    if (rc == 0 && !rel.empty()) {
+      rc = co_await open->share->fs->unlink(rel, open->is_dir);
+    }
+    if (rc < 0) log::info("delete on close of {}: {}", open->client_name, std::strerror(-rc));
+  }
+  if (open->file) server.files().release(open->file);
+}
+
+rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id) {
+  std::vector<std::shared_ptr<Open>> victims;
+  {
+    std::lock_guard lk(session.mu);
+    session.trees.erase(tree_id);
+    for (auto& [id, o] : session.opens)
+      if (o->tree_id == tree_id) victims.push_back(o);
+  }
+  for (auto& o : victims) co_await close_open(server, session, o);
+}
+
+rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session) {
+  std::vector<std::shared_ptr<Open>> victims;
+  {
+    std::lock_guard lk(session->mu);
+    if (session->state == SessionState::Expired && session->opens.empty()) co_return;
+    session->state = SessionState::Expired;
+    for (auto& [id, o] : session->opens) victims.push_back(o);
+  }
+  server.sessions().remove(session->id);
+  for (auto& o : victims) co_await close_open(server, *session, o);
+  std::lock_guard lk(session->mu);
+  session->trees.clear();
+}
+
+}  // namespace ringsmb::server

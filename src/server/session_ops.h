@@ -1,0 +1,31 @@
+// Lifetime operations shared by several handlers and by connection
+// teardown: closing opens, tree connects and sessions.
+#pragma once
+
+#include <memory>
+
+#include "rt/task.h"
+#include "server/connection.h"
+#include "server/state.h"
+
+namespace ringsmb::server {
+
+class Server;
+
+// The open a request names (FileId after related-compound substitution),
+// when it belongs to the request's session and tree; null otherwise.
+std::shared_ptr<Open> find_open(Request& req, wire::FileId id);
+
+// Removes the open from its session and its file object; when it was the
+// last open of a file that is delete-pending, removes the file. The
+// descriptor is closed when the last reference to the Open goes.
+rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open);
+
+// Closes every open of a tree connect and forgets the tree.
+rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id);
+
+// Expires a session: closes its opens and trees and removes it from the
+// server's table.
+rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session);
+
+}  // namespace ringsmb::server

@@ -1,0 +1,70 @@
+#include "server/state.h"
+
+#include <unistd.h>
+
+#include "auth/crypto.h"
+
+namespace ringsmb::server {
+
+Open::~Open() {
+  // The last reference went away: no request uses the descriptor any more.
+  if (fd >= 0) ::close(fd);
+}
+
+std::shared_ptr<Session> SessionTable::create(uint16_t dialect) {
+  auto s = std::make_shared<Session>();
+  s->dialect = dialect;
+  std::lock_guard lk(mu_);
+  if (next_ == 0) {
+    // Start from a random point so ids are not guessable across restarts.
+    uint8_t r[8];
+    auth::random_bytes(r);
+    for (uint8_t b : r) next_ = (next_ << 8) | b;
+    next_ &= 0x0000FFFFFFFFFFFFull;
+  }
+  do {
+    ++next_;
+  } while (next_ == 0 || next_ == ~uint64_t{0} || map_.count(next_) != 0);
+  s->id = next_;
+  map_[s->id] = s;
+  return s;
+}
+
+std::shared_ptr<Session> SessionTable::find(uint64_t id) {
+  std::lock_guard lk(mu_);
+  auto it = map_.find(id);
+  return it == map_.end() ? nullptr : it->second;
+}
+
+void SessionTable::remove(uint64_t id) {
+  std::lock_guard lk(mu_);
+  map_.erase(id);
+}
+
+size_t SessionTable::size() {
+  std::lock_guard lk(mu_);
+  return map_.size();
+}
+
+std::shared_ptr<FileObject> FileTable::get(uint64_t dev, uint64_t ino) {
+  std::lock_guard lk(mu_);
+  auto& w = map_[{dev, ino}];
+  auto f = w.lock();
+  if (!f) {
+    f = std::make_shared<FileObject>();
+    f->dev = dev;
+    f->ino = ino;
+    w = f;
+  }
+  return f;
+}
+
+void FileTable::release(const std::shared_ptr<FileObject>& f) {
+  std::lock_guard lk(mu_);
+  auto it = map_.find({f->dev, f->ino});
+  if (it == map_.end()) return;
+  // use_count: the caller's reference and nothing else.
+  if (it->second.use_count() <= 1) map_.erase(it);
+}
+
+}  // namespace ringsmb::server

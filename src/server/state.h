@@ -1,0 +1,130 @@
+// Server-wide state shared by all workers: sessions, tree connects, opens
+// and the per-file objects that carry share modes and delete-pending.
+//
+// Sessions are global (a multichannel session has channels on several
+// workers); each object guards its own tables with its own mutex, and
+// everything is reference counted so a request in flight on one worker keeps
+// alive what it uses while another worker closes it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/crypto.h"
+#include "fs/dir.h"
+#include "fs/names.h"
+#include "fs/share.h"
+#include "server/config.h"
+#include "wire/messages.h"
+
+namespace ringsmb::server {
+
+struct ShareRuntime {
+  ShareConfig cfg;
+  std::shared_ptr<fs::Share> fs;  // null for IPC$
+  bool is_ipc = false;
+};
+
+struct TreeConnect {
+  uint32_t id = 0;
+  std::shared_ptr<const ShareRuntime> share;
+  bool read_only = false;
+  uint32_t maximal_access = 0;
+};
+
+struct Open;
+
+// MS-FSA's File: one per (device, inode) while any open refers to it.
+struct FileObject {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  std::mutex mu;
+  std::vector<Open*> opens;  // guarded by mu
+  bool delete_pending = false;  // guarded by mu
+};
+
+// Directory enumeration state of an open directory (MS-SMB2 3.3.5.18).
+struct DirEnum {
+  bool loaded = false;
+  std::vector<fs::DirEntry> entries;
+  size_t next = 0;
+  std::optional<fs::Pattern> pattern;
+  bool returned_any = false;
+};
+
+struct Open {
+  wire::FileId id;
+  int fd = -1;
+  std::shared_ptr<FileObject> file;
+  std::shared_ptr<const ShareRuntime> share;
+  uint64_t session_id = 0;
+  uint32_t tree_id = 0;
+  uint32_t granted_access = 0;
+  uint32_t share_access = 0;
+  uint32_t create_options = 0;
+  bool is_dir = false;
+  bool delete_on_close = false;
+  std::string client_name;  // as given at CREATE ('\' separators)
+  std::atomic<uint64_t> position{0};
+  uint32_t mode = 0;
+  std::mutex dir_mu;
+  DirEnum dir;  // guarded by dir_mu
+  std::atomic<bool> closed{false};
+
+  ~Open();
+};
+
+enum class SessionState { InProgress, Valid, Expired };
+
+struct Session {
+  uint64_t id = 0;
+  uint16_t dialect = 0;
+  const void* creator = nullptr;  // the connection that began SESSION_SETUP
+  std::mutex mu;
+  SessionState state = SessionState::InProgress;  // guarded by mu
+  bool guest = false;
+  bool anonymous = false;
+  std::string user;
+  std::string domain;
+  // SMB 3.1.1: the session's preauth hash, seeded from the connection's.
+  auth::PreauthHash preauth;
+  // NTLMSSP exchange in progress (server side), opaque to this header.
+  std::shared_ptr<void> auth_ctx;
+  uint32_t next_tree_id = 1;  // guarded by mu
+  std::unordered_map<uint32_t, std::shared_ptr<TreeConnect>> trees;  // guarded by mu
+  std::unordered_map<uint64_t, std::shared_ptr<Open>> opens;         // guarded by mu
+};
+
+class SessionTable {
+ public:
+  std::shared_ptr<Session> create(uint16_t dialect);
+  std::shared_ptr<Session> find(uint64_t id);
+  void remove(uint64_t id);
+  size_t size();
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<Session>> map_;
+  uint64_t next_ = 0;
+};
+
+class FileTable {
+ public:
+  // The FileObject for (dev, ino), created on first use.
+  std::shared_ptr<FileObject> get(uint64_t dev, uint64_t ino);
+  // Drops the table's entry when no open refers to it any more.
+  void release(const std::shared_ptr<FileObject>& f);
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<uint64_t, uint64_t>, std::weak_ptr<FileObject>> map_;
+};
+
+}  // namespace ringsmb::server
