@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "fs/ea.h"
 #include "rt/batch.h"
 #include "rt/ops.h"
 
@@ -55,7 +56,7 @@ int list_directory(int dirfd, std::vector<DirEntry>* out) {
 
 rt::Task<void> stat_entries(Share& share, int dirfd, const std::string& dir_rel,
                             std::span<const DirEntry> entries, std::vector<wire::FileInfo>* infos,
-                            std::vector<bool>* ok) {
+                            std::vector<bool>* ok, bool with_ea_size) {
   const size_t n = entries.size();
   infos->assign(n, {});
   ok->assign(n, false);
@@ -111,6 +112,18 @@ rt::Task<void> stat_entries(Share& share, int dirfd, const std::string& dir_rel,
     size_t i = idx[k];
     if (stats.result(k) < 0) continue;
     DosMeta dos;
+    std::vector<Ea> eas;
+    if (with_ea_size && share.xattrs()) {
+      if (link_fd[i] >= 0) {
+        char p[64];
+        std::snprintf(p, sizeof(p), "/proc/self/fd/%d", link_fd[i]);
+        list_eas_at(AT_FDCWD, p, &eas);
+      } else if (entries[i].name == "." || entries[i].name == "..") {
+        list_eas(dirfd, &eas);
+      } else {
+        list_eas_at(dirfd, entries[i].name.c_str(), &eas);
+      }
+    }
     if (link_fd[i] >= 0) {
       // Through the resolved descriptor (an O_PATH fd supports no xattr
       // call; the link target's metadata is read by path beneath /proc).
@@ -123,6 +136,7 @@ rt::Task<void> stat_entries(Share& share, int dirfd, const std::string& dir_rel,
       dos = share.read_dos_at(dirfd, entries[i].name.c_str());
     }
     (*infos)[i] = share.file_info(stx[i], dos, entries[i].name);
+    (*infos)[i].ea_size = full_ea_list_size(eas);
     (*ok)[i] = true;
   }
   for (int fd : link_fd)

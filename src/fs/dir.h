@@ -28,8 +28,9 @@ int list_directory(int dirfd, std::vector<DirEntry>* out);
 // Fills infos[i] for entries[i]; ok[i] is false for entries that vanished
 // or that are symlinks leading outside the share (they are not listed).
 // dir_rel is the real relative path of the directory, dirfd its descriptor.
+// with_ea_size: also fill FileInfo::ea_size (one listxattr per entry).
 rt::Task<void> stat_entries(Share& share, int dirfd, const std::string& dir_rel,
                             std::span<const DirEntry> entries, std::vector<wire::FileInfo>* infos,
-                            std::vector<bool>* ok);
+                            std::vector<bool>* ok, bool with_ea_size = false);
 
 }  // namespace ringsmb::fs

@@ -3,7 +3,9 @@
 #include <sys/xattr.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 
 #include "fs/names.h"
 
@@ -44,6 +46,45 @@ int list_eas(int fd, std::vector<Ea>* out) {
     out->push_back(std::move(e));
   }
   return 0;
+}
+
+int list_eas_at(int dirfd, const char* name, std::vector<Ea>* out) {
+  out->clear();
+  char path[4200];
+  if (dirfd == AT_FDCWD) {
+    std::snprintf(path, sizeof(path), "%s", name);
+  } else {
+    std::snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+  }
+  // A resolved /proc/self/fd link must be followed; a directory entry not.
+  const bool follow = dirfd == AT_FDCWD;
+  char names[4096];
+  ssize_t n = follow ? listxattr(path, names, sizeof(names)) : llistxattr(path, names, sizeof(names));
+  if (n < 0) return (errno == ENOTSUP || errno == EOPNOTSUPP || errno == ERANGE) ? 0 : -errno;
+  for (ssize_t i = 0; i < n;) {
+    std::string_view x(names + i);
+    i += static_cast<ssize_t>(x.size()) + 1;
+    if (!x.starts_with(kPrefix) || internal(x)) continue;
+    Ea e;
+    e.name = std::string(x.substr(kPrefix.size()));
+    std::string xn(x);
+    uint8_t buf[65536];
+    ssize_t vl = follow ? getxattr(path, xn.c_str(), buf, sizeof(buf))
+                        : lgetxattr(path, xn.c_str(), buf, sizeof(buf));
+    if (vl < 0) continue;
+    e.value.assign(buf, buf + vl);
+    out->push_back(std::move(e));
+  }
+  return 0;
+}
+
+uint32_t full_ea_list_size(const std::vector<Ea>& eas) {
+  size_t total = 0;
+  for (size_t i = 0; i < eas.size(); ++i) {
+    if (i != 0) total = (total + 3) & ~size_t{3};
+    total += 8 + eas[i].name.size() + 1 + eas[i].value.size();
+  }
+  return static_cast<uint32_t>(total);
 }
 
 int set_ea(int fd, const std::string& name, const std::vector<uint8_t>& value) {

@@ -38,18 +38,25 @@ bool invalid_char(unsigned char c) {
 
 NameError map_client_path(std::string_view client, ClientPath* out) {
   out->rel.clear();
+  out->stream.clear();
   out->trailing_separator = false;
-  // Stream syntax: "name:stream:type". Only the unnamed data stream is
-  // served; it names the file itself.
+  // Stream syntax (MS-FSCC 2.1.5.1): "name:stream:type"; only $DATA streams.
   if (size_t colon = client.find(':'); colon != std::string_view::npos) {
-    std::string_view stream = client.substr(colon);
-    if (stream == "::$DATA" || stream == "::$data" || equal_ci(stream, "::$DATA")) {
-      client = client.substr(0, colon);
-    } else {
-      // A colon inside a directory component is simply invalid.
-      if (client.find('\\', colon) != std::string_view::npos) return NameError::Invalid;
-      return NameError::StreamUnsupported;
+    std::string_view spec = client.substr(colon + 1);
+    client = client.substr(0, colon);
+    if (spec.find('\\') != std::string_view::npos) return NameError::Invalid;
+    std::string_view sname = spec, stype;
+    if (size_t c2 = spec.find(':'); c2 != std::string_view::npos) {
+      sname = spec.substr(0, c2);
+      stype = spec.substr(c2 + 1);
+      if (!equal_ci(stype, "$DATA")) return NameError::Invalid;
+    } else if (sname.empty()) {
+      return NameError::Invalid;  // "file:"
     }
+    if (sname.size() > 255) return NameError::TooLong;
+    for (unsigned char c : sname)
+      if (c < 0x20 || c == '/' || c == '\\') return NameError::Invalid;
+    out->stream = std::string(sname);
   }
   if (client.size() > 4095) return NameError::TooLong;
   if (!client.empty() && client.back() == '\\') {
@@ -80,11 +87,65 @@ std::pair<std::string_view, std::string_view> split_parent(std::string_view rel)
   return {rel.substr(0, slash), rel.substr(slash + 1)};
 }
 
+std::string short_name(std::string_view name) {
+  if (name == "." || name == "..") return {};
+  auto valid = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '$' || c == '~' || c == '!' || c == '#' || c == '%' || c == '&' || c == '@';
+  };
+  auto up = [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; };
+  size_t dot = name.rfind('.');
+  std::string_view base = dot == std::string_view::npos ? name : name.substr(0, dot);
+  std::string_view ext = dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
+  bool is83 = !base.empty() && base.size() <= 8 && ext.size() <= 3 &&
+              base.find('.') == std::string_view::npos;
+  std::string b, e;
+  for (char c : base) {
+    if (valid(up(c))) {
+      b.push_back(up(c));
+    } else {
+      is83 = false;
+    }
+  }
+  for (char c : ext) {
+    if (valid(up(c))) {
+      e.push_back(up(c));
+    } else {
+      is83 = false;
+    }
+  }
+  if (!is83) {
+    if (b.size() > 6) b.resize(6);
+    if (b.empty()) b.push_back('_');
+    b.append("~1");
+    if (e.size() > 3) e.resize(3);
+  }
+  if (!e.empty()) {
+    b.push_back('.');
+    b.append(e);
+  }
+  return b;
+}
+
 std::u32string fold(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
   size_t i = 0;
   while (i < s.size()) out.push_back(upper(wire::next_code_point(s, i)));
+  return out;
+}
+
+std::string fold_key(std::string_view s) {
+  std::string out;
+  for (char32_t c : fold(s)) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      // Any injective encoding will do for a key.
+      out.push_back('\x01');
+      for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((c >> (8 * i)) & 0xFF));
+    }
+  }
   return out;
 }
 

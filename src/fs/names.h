@@ -19,23 +19,31 @@ enum class NameError {
   Invalid,           // bad character, empty or "." component: OBJECT_NAME_INVALID
   DotDot,            // a ".." component: OBJECT_PATH_SYNTAX_BAD
   TooLong,           // component over 255 bytes or path over 4095: NAME_TOO_LONG
-  StreamUnsupported, // a named stream ("file:stream"): OBJECT_NAME_NOT_FOUND
 };
 
 struct ClientPath {
   std::string rel;  // "" for the share root, else "a/b/c"
+  std::string stream;  // named data stream ("file:name[:$DATA]"), "" for the file itself
   bool trailing_separator = false;
 };
 
-// Maps a client path (no leading '\'; the caller rejects that). The stream
-// suffix "::$DATA" (the unnamed data stream) is accepted and dropped.
+// Maps a client path (no leading '\'; the caller rejects that). A stream
+// suffix may follow the last component: ":name", ":name:$DATA", or
+// "::$DATA" for the unnamed data stream (the file itself).
 NameError map_client_path(std::string_view client, ClientPath* out);
 
 // Splits "a/b/c" into its parent ("a/b", or "" at the root) and last part.
 std::pair<std::string_view, std::string_view> split_parent(std::string_view rel);
 
+// The DOS 8.3 alias of a name: the name itself, upper-cased, when it
+// already is 8.3; otherwise up to six valid characters, "~1" and up to
+// three of the extension. "" for "." and "..".
+std::string short_name(std::string_view name);
+
 // Unicode simple upper-casing of every code point, for comparisons.
 std::u32string fold(std::string_view s);
+// fold() as UTF-8: a key under which names equal ignoring case collide.
+std::string fold_key(std::string_view s);
 bool equal_ci(std::string_view a, std::string_view b);
 
 // A compiled search expression with '*', '?', and the DOS wildcards '<',

@@ -345,12 +345,17 @@ rt::Task<int> Share::stat_fd(int fd, struct statx* out) {
 }
 
 namespace {
+// Layout of user.ringsmb.dos: version(4) attributes(4) create_time(8)
+// change_time(8) change_mtime(8), little-endian.
+constexpr size_t kDosSize = 32;
 DosMeta decode_dos(const uint8_t* b, ssize_t n) {
   DosMeta m;
-  if (n == 16 && wire::ld32(b) == 1) {
+  if (n == static_cast<ssize_t>(kDosSize) && wire::ld32(b) == 2) {
     m.present = true;
     m.attributes = wire::ld32(b + 4);
     m.create_time = wire::ld64(b + 8);
+    m.change_time = wire::ld64(b + 16);
+    m.change_mtime = wire::ld64(b + 24);
   }
   return m;
 }
@@ -358,14 +363,14 @@ DosMeta decode_dos(const uint8_t* b, ssize_t n) {
 
 rt::Task<DosMeta> Share::read_dos(int fd) {
   if (!xattrs_) co_return DosMeta{};
-  uint8_t b[16];
+  uint8_t b[kDosSize];
   ssize_t n = fgetxattr(fd, kDosXattr, b, sizeof(b));
   co_return decode_dos(b, n);
 }
 
 DosMeta Share::read_dos_at(int dirfd, const char* name) const {
   if (!xattrs_) return {};
-  uint8_t b[16];
+  uint8_t b[kDosSize];
   ssize_t n;
   if (dirfd == AT_FDCWD) {
     n = getxattr(name, kDosXattr, b, sizeof(b));  // a resolved /proc/self/fd link
@@ -379,10 +384,12 @@ DosMeta Share::read_dos_at(int dirfd, const char* name) const {
 
 rt::Task<int> Share::write_dos(int fd, const DosMeta& m) {
   if (!xattrs_) co_return -EOPNOTSUPP;
-  uint8_t b[16];
-  wire::st32(b, 1);
+  uint8_t b[kDosSize];
+  wire::st32(b, 2);
   wire::st32(b + 4, m.attributes);
   wire::st64(b + 8, m.create_time);
+  wire::st64(b + 16, m.change_time);
+  wire::st64(b + 24, m.change_mtime);
   int rc = fsetxattr(fd, kDosXattr, b, sizeof(b), 0);
   co_return rc < 0 ? -errno : 0;
 }
@@ -394,6 +401,9 @@ wire::FileInfo Share::file_info(const struct statx& stx, const DosMeta& dos,
   f.last_access_time = wire::unix_to_filetime(stx.stx_atime.tv_sec, stx.stx_atime.tv_nsec);
   f.last_write_time = wire::unix_to_filetime(stx.stx_mtime.tv_sec, stx.stx_mtime.tv_nsec);
   f.change_time = wire::unix_to_filetime(stx.stx_ctime.tv_sec, stx.stx_ctime.tv_nsec);
+  if (dos.present && dos.change_time != 0 && dos.change_mtime == f.last_write_time) {
+    f.change_time = dos.change_time;
+  }
   if (dos.present && dos.create_time != 0) {
     f.creation_time = dos.create_time;
   } else if ((stx.stx_mask & STATX_BTIME) != 0) {

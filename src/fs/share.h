@@ -27,6 +27,11 @@ struct DosMeta {
   bool present = false;
   uint32_t attributes = 0;
   uint64_t create_time = 0;  // FILETIME, 0: not stored
+  // A ChangeTime a client set explicitly. Linux cannot set ctime, so it is
+  // kept here together with the mtime it was set with, and reported only
+  // while the file's mtime is still that one (any write supersedes it).
+  uint64_t change_time = 0;
+  uint64_t change_mtime = 0;
 };
 
 struct OpenOutcome {

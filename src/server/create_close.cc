@@ -6,6 +6,8 @@
 
 #include "rt/ops.h"
 #include "server/access.h"
+#include "server/eas.h"
+#include "fs/streams.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
 #include "server/log.h"
@@ -124,12 +126,20 @@ rt::Task<void> create(Request& req, Response& resp) {
 
   // --- create contexts -----------------------------------------------------
   bool want_mxac = false, want_qfid = false;
+  wire::Bytes ea_list;
   for (const auto& c : q->contexts) {
     if (context_named(c, "MxAc")) want_mxac = true;
     if (context_named(c, "QFid")) want_qfid = true;
     if (context_named(c, "ExtA")) {
-      resp.status = st::EAS_NOT_SUPPORTED;
-      co_return;
+      if (!fsh.xattrs()) {
+        resp.status = st::EAS_NOT_SUPPORTED;
+        co_return;
+      }
+      if (!wire::parse_full_ea_list(c.data)) {
+        resp.status = st::EA_LIST_INCONSISTENT;
+        co_return;
+      }
+      ea_list = c.data;
     }
   }
 
@@ -160,7 +170,23 @@ rt::Task<void> create(Request& req, Response& resp) {
   const bool truncates = q->disposition == disp::OVERWRITE ||
                          q->disposition == disp::OVERWRITE_IF ||
                          q->disposition == disp::SUPERSEDE;
-  int flags = (data_write || truncates) ? O_RDWR : O_RDONLY;
+  // A named stream lives in the base file's xattrs: the base is opened (or
+  // created) read-only, the stream's own disposition is applied after.
+  const bool is_stream = !cp.stream.empty();
+  if (is_stream && want_dir) {
+    resp.status = st::NOT_A_DIRECTORY;
+    co_return;
+  }
+  if (is_stream && !fsh.xattrs()) {
+    resp.status = st::OBJECT_NAME_NOT_FOUND;  // no streams on this file system
+    co_return;
+  }
+  int flags = (!is_stream && (data_write || truncates)) ? O_RDWR : O_RDONLY;
+  uint32_t base_disp = q->disposition;
+  if (is_stream) {
+    base_disp = (q->disposition == disp::OPEN || q->disposition == disp::OVERWRITE) ? disp::OPEN
+                                                                                    : disp::OPEN_IF;
+  }
 
   // --- open or create ------------------------------------------------------
   fs::OpenOutcome o;
@@ -170,7 +196,7 @@ rt::Task<void> create(Request& req, Response& resp) {
     if (want_dir) co_return co_await fsh.create_dir(real, 0777);
     co_return co_await fsh.create_file(real, O_RDWR, 0666);
   };
-  if (q->disposition == disp::CREATE) {
+  if (base_disp == disp::CREATE) {
     fs::Lookup l = co_await fsh.lookup(cp.rel);
     if (l.err == 0) {
       resp.status = st::OBJECT_NAME_COLLISION;
@@ -190,8 +216,8 @@ rt::Task<void> create(Request& req, Response& resp) {
       o = co_await fsh.open_existing(cp.rel, O_RDONLY);
     }
     if (o.err == ENOENT && !o.parent_missing &&
-        (q->disposition == disp::OPEN_IF || q->disposition == disp::OVERWRITE_IF ||
-         q->disposition == disp::SUPERSEDE)) {
+        (base_disp == disp::OPEN_IF || base_disp == disp::OVERWRITE_IF ||
+         base_disp == disp::SUPERSEDE)) {
       o = co_await create_new(o.path);
       if (o.err == EEXIST) {
         o = co_await fsh.open_existing(cp.rel, flags);  // lost a race: it exists now
@@ -218,7 +244,32 @@ rt::Task<void> create(Request& req, Response& resp) {
     fail(status_from_errno(rc));
     co_return;
   }
-  const bool is_dir = S_ISDIR(stx.stx_mode);
+  const bool base_is_dir = S_ISDIR(stx.stx_mode);
+  std::string stream_name;
+  if (is_stream) {
+    stream_name = fs::find_stream(o.fd, cp.stream);
+    const bool exists = !stream_name.empty();
+    if (q->disposition == disp::CREATE && exists) {
+      fail(st::OBJECT_NAME_COLLISION);
+      co_return;
+    }
+    if ((q->disposition == disp::OPEN || q->disposition == disp::OVERWRITE) && !exists) {
+      fail(st::OBJECT_NAME_NOT_FOUND);
+      co_return;
+    }
+    if (!exists || truncates) {
+      if (!exists) stream_name = cp.stream;
+      int wrc = fs::write_stream(o.fd, stream_name, {}, !exists);
+      if (wrc < 0) {
+        fail(status_from_errno(wrc));
+        co_return;
+      }
+      action = !exists ? wire::createaction::CREATED
+               : q->disposition == disp::SUPERSEDE ? wire::createaction::SUPERSEDED
+                                                   : wire::createaction::OVERWRITTEN;
+    }
+  }
+  const bool is_dir = base_is_dir && !is_stream;
   if (is_dir && (q->options & opt::NON_DIRECTORY_FILE)) {
     fail(st::FILE_IS_A_DIRECTORY);
     co_return;
@@ -248,10 +299,29 @@ rt::Task<void> create(Request& req, Response& resp) {
     }
   }
 
+  auto open = std::make_shared<Open>();
+  open->share = tree.share;
+  open->session_id = req.session->id;
+  open->tree_id = tree.id;
+  open->granted_access = granted;
+  open->share_access = q->share_access;
+  open->create_options = q->options;
+  open->is_dir = is_dir;
+  open->delete_on_close = (q->options & opt::DELETE_ON_CLOSE) != 0;
+  open->stream = stream_name;
+  open->client_name = *utf8;
+  if (size_t colon = open->client_name.find(':'); colon != std::string::npos) {
+    open->client_name.resize(colon);
+  }
+  if (!open->client_name.empty() && open->client_name.back() == '\\') {
+    open->client_name.pop_back();
+  }
+  open->mode = q->options & (opt::WRITE_THROUGH | opt::SEQUENTIAL_ONLY |
+                             opt::NO_INTERMEDIATE_BUFFERING | opt::SYNCHRONOUS_IO_ALERT |
+                             opt::SYNCHRONOUS_IO_NONALERT | opt::DELETE_ON_CLOSE);
   // --- share modes and delete-pending (MS-FSA 2.1.5.1.2) -----------------
   auto file = server.files().get(stx.stx_dev_major * 0x100000000ull + stx.stx_dev_minor,
-                                 stx.stx_ino);
-  auto open = std::make_shared<Open>();
+                                 stx.stx_ino, stream_name);
   {
     std::lock_guard lk(file->mu);
     if (file->delete_pending) {
@@ -270,14 +340,16 @@ rt::Task<void> create(Request& req, Response& resp) {
     }
     file->opens.push_back(open.get());
   }
+  open->file = file;
+  open->fd = o.fd;  // from here the Open owns the descriptor
 
   // --- truncation and attributes of new/overwritten files -----------------
-  if (truncates && !created) {
+  if (truncates && !created && !is_stream) {
     rc = ::ftruncate(o.fd, 0);
     action = q->disposition == disp::SUPERSEDE ? wire::createaction::SUPERSEDED
                                                : wire::createaction::OVERWRITTEN;
   }
-  if (created || (truncates && !is_dir)) {
+  if (created || (truncates && !is_dir && !is_stream)) {
     uint32_t a = q->file_attributes & wire::attr::SETTABLE;
     if (!is_dir) a |= wire::attr::ARCHIVE;
     if (a != (dos.present ? dos.attributes : 0) || created) {
@@ -288,25 +360,17 @@ rt::Task<void> create(Request& req, Response& resp) {
       if (co_await fsh.write_dos(o.fd, m) == 0) dos = m;
     }
   }
+  if (!ea_list.empty() && (created || truncates) && !is_stream) {
+    // The EA buffer applies to a file this CREATE made or replaced.
+    wire::NtStatus es = apply_eas(o.fd, ea_list);
+    if (es != st::SUCCESS) {
+      resp.status = es;
+      co_await close_open(server, *req.session, open);
+      co_return;
+    }
+  }
   if (created || truncates) co_await fsh.stat_fd(o.fd, &stx);
 
-  open->fd = o.fd;
-  open->file = file;
-  open->share = tree.share;
-  open->session_id = req.session->id;
-  open->tree_id = tree.id;
-  open->granted_access = granted;
-  open->share_access = q->share_access;
-  open->create_options = q->options;
-  open->is_dir = is_dir;
-  open->delete_on_close = (q->options & opt::DELETE_ON_CLOSE) != 0;
-  open->client_name = *utf8;
-  if (!open->client_name.empty() && open->client_name.back() == '\\') {
-    open->client_name.pop_back();
-  }
-  open->mode = q->options & (opt::WRITE_THROUGH | opt::SEQUENTIAL_ONLY |
-                             opt::NO_INTERMEDIATE_BUFFERING | opt::SYNCHRONOUS_IO_ALERT |
-                             opt::SYNCHRONOUS_IO_NONALERT | opt::DELETE_ON_CLOSE);
   uint64_t vid = server.next_file_id();
   open->id = {vid, vid};
   {
@@ -318,6 +382,14 @@ rt::Task<void> create(Request& req, Response& resp) {
   r.oplock_level = wire::oplock::NONE;
   r.create_action = action;
   wire::FileInfo fi = fsh.file_info(stx, dos, fs::split_parent(o.path).second);
+  if (is_stream) {
+    std::vector<uint8_t> data;
+    fs::read_stream(o.fd, stream_name, &data);
+    fi.end_of_file = data.size();
+    fi.allocation_size = (data.size() + 7) & ~uint64_t{7};
+    fi.attributes &= ~wire::attr::DIRECTORY;
+    if (fi.attributes == 0) fi.attributes = wire::attr::NORMAL;
+  }
   r.info = {fi.creation_time, fi.last_access_time, fi.last_write_time, fi.change_time,
             fi.allocation_size, fi.end_of_file,   fi.attributes};
   r.file_id = open->id;
@@ -351,10 +423,8 @@ rt::Task<void> close(Request& req, Response& resp) {
   wire::NetworkOpenInfo info{};
   bool with_info = (q->flags & wire::CLOSE_FLAG_POSTQUERY_ATTRIB) != 0;
   if (with_info) {
-    struct statx stx {};
-    if (co_await open->share->fs->stat_fd(open->fd, &stx) == 0) {
-      fs::DosMeta dos = co_await open->share->fs->read_dos(open->fd);
-      wire::FileInfo fi = open->share->fs->file_info(stx, dos, "");
+    wire::FileInfo fi;
+    if (co_await query_open_info(*open, &fi) == 0) {
       info = {fi.creation_time, fi.last_access_time, fi.last_write_time, fi.change_time,
               fi.allocation_size, fi.end_of_file,   fi.attributes};
     } else {

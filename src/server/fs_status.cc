@@ -47,7 +47,6 @@ wire::NtStatus status_from_name_error(fs::NameError e) {
     case fs::NameError::Invalid: return st::OBJECT_NAME_INVALID;
     case fs::NameError::DotDot: return st::OBJECT_PATH_SYNTAX_BAD;
     case fs::NameError::TooLong: return st::NAME_TOO_LONG;
-    case fs::NameError::StreamUnsupported: return st::OBJECT_NAME_NOT_FOUND;
   }
   return st::OBJECT_NAME_INVALID;
 }

@@ -109,7 +109,9 @@ rt::Task<void> query_directory(Request& req, Response& resp) {
     std::vector<wire::FileInfo> infos;
     std::vector<bool> ok;
     lk.unlock();
-    co_await fs::stat_entries(fsh, open->fd, dir_rel, batch, &infos, &ok);
+    co_await fs::stat_entries(fsh, open->fd, dir_rel, batch, &infos, &ok,
+                              q->info_class != wire::fileinfo::Directory &&
+                                  q->info_class != wire::fileinfo::Names);
     lk.lock();
     for (size_t k = 0; k < page.size(); ++k) {
       if (!ok[k]) {
@@ -126,7 +128,12 @@ rt::Task<void> query_directory(Request& req, Response& resp) {
       out.align(8);
       if (wrote) out.put32(last_entry, static_cast<uint32_t>(start - last_entry));
       last_entry = out.size();
-      wire::put_dir_entry(out, q->info_class, infos[k], 0, name);
+      std::vector<uint8_t> short_name;
+      if (q->info_class == wire::fileinfo::BothDirectory ||
+          q->info_class == wire::fileinfo::IdBothDirectory) {
+        short_name = wire::utf8_to_utf16le(fs::short_name(batch[k].name));
+      }
+      wire::put_dir_entry(out, q->info_class, infos[k], 0, name, short_name);
       wrote = true;
       d.next = page[k] + 1;
       if (single) break;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "fs/ea.h"
+#include "fs/streams.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
 #include "server/security.h"
@@ -62,38 +63,6 @@ size_t min_fs_class_size(uint8_t cls) {
   }
 }
 
-// A DOS 8.3 alias: the name itself when it already is one, else the first
-// six valid characters, "~1" and up to three of the extension.
-std::string short_name(std::string_view name) {
-  auto valid = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  };
-  auto up = [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; };
-  size_t dot = name.rfind('.');
-  std::string_view base = dot == std::string_view::npos ? name : name.substr(0, dot);
-  std::string_view ext = dot == std::string_view::npos ? std::string_view() : name.substr(dot + 1);
-  bool is83 = !base.empty() && base.size() <= 8 && ext.size() <= 3 && name != "." && name != "..";
-  std::string b, e;
-  for (char c : base) {
-    if (valid(up(c))) b.push_back(up(c)); else is83 = false;
-  }
-  for (char c : ext) {
-    if (valid(up(c))) e.push_back(up(c)); else is83 = false;
-  }
-  if (name == "." || name == "..") return std::string(name);
-  if (!is83) {
-    if (b.size() > 6) b.resize(6);
-    if (b.empty()) b.push_back('_');
-    b.append("~1");
-    if (e.size() > 3) e.resize(3);
-  }
-  if (!e.empty()) {
-    b.push_back('.');
-    b.append(e);
-  }
-  return b;
-}
-
 std::vector<uint8_t> encode_full_eas(const std::vector<fs::Ea>& eas) {
   std::vector<uint8_t> out;
   size_t prev = 0;
@@ -116,11 +85,6 @@ std::vector<uint8_t> encode_full_eas(const std::vector<fs::Ea>& eas) {
   return out;
 }
 
-// FileEaInformation's EaSize: what FILE_FULL_EA_INFORMATION of all EAs takes.
-uint32_t ea_size(const std::vector<fs::Ea>& eas) {
-  if (eas.empty()) return 0;
-  return static_cast<uint32_t>(encode_full_eas(eas).size());
-}
 
 }  // namespace
 
@@ -147,17 +111,11 @@ rt::Task<void> query_info(Request& req, Response& resp) {
 
   if (q->info_type == wire::INFO_FILE) {
     const uint8_t cls = q->info_class;
-    struct statx stx {};
-    int rc = co_await fsh.stat_fd(open->fd, &stx);
+    wire::FileInfo f;
+    int rc = co_await query_open_info(*open, &f);
     if (rc < 0) {
       resp.status = status_from_errno(rc);
       co_return;
-    }
-    fs::DosMeta dos = co_await fsh.read_dos(open->fd);
-    wire::FileInfo f = fsh.file_info(stx, dos, "");
-    {
-      std::lock_guard lk(open->file->mu);
-      f.delete_pending = open->file->delete_pending;
     }
     // Reading attributes needs FILE_READ_ATTRIBUTES (MS-FSA 2.1.5.11).
     const bool need_attr = cls == fi::Basic || cls == fi::All || cls == fi::NetworkOpen ||
@@ -169,7 +127,7 @@ rt::Task<void> query_info(Request& req, Response& resp) {
     std::vector<fs::Ea> eas;
     if (cls == fi::Ea || cls == fi::All || cls == fi::FullEa) {
       fs::list_eas(open->fd, &eas);
-      f.ea_size = ea_size(eas);
+      f.ea_size = fs::full_ea_list_size(eas);
     }
     size_t minsz = min_file_class_size(cls);
     if (minsz != 0 && q->output_length < minsz) {
@@ -187,6 +145,7 @@ rt::Task<void> query_info(Request& req, Response& resp) {
       case fi::Alignment: w.u32(0); break;
       case fi::All: {
         std::string full = "\\" + open->client_name;
+        if (!open->stream.empty()) full += ":" + open->stream;
         wire::put_all_info(w, f, granted, open->position.load(std::memory_order_relaxed),
                            open->mode, wire::utf8_to_utf16le(full));
         variable = true;
@@ -200,17 +159,40 @@ rt::Task<void> query_info(Request& req, Response& resp) {
           resp.status = st::OBJECT_NAME_NOT_FOUND;  // the root has no short name
           co_return;
         }
-        wire::put_name_info(w, wire::utf8_to_utf16le(short_name(leafname)));
+        wire::put_name_info(w, wire::utf8_to_utf16le(fs::short_name(leafname)));
         variable = true;
         break;
       }
       case fi::Stream: {
-        if (!open->is_dir) {
-          auto name = wire::utf8_to_utf16le("::$DATA");
+        // FILE_STREAM_INFORMATION (2.4.43): the unnamed stream of a file,
+        // then every named stream, of the base file.
+        struct Entry {
+          std::string name;
+          uint64_t size, alloc;
+        };
+        std::vector<Entry> entries;
+        struct statx bst {};
+        co_await fsh.stat_fd(open->fd, &bst);
+        if (!S_ISDIR(bst.stx_mode)) {
+          entries.push_back({"::$DATA", bst.stx_size, bst.stx_blocks * 512});
+        }
+        std::vector<fs::StreamInfo> named;
+        fs::list_streams(open->fd, &named);
+        for (const auto& n : named) {
+          entries.push_back({":" + n.name + ":$DATA", n.size, (n.size + 7) & ~uint64_t{7}});
+        }
+        size_t prev = 0;
+        for (size_t i = 0; i < entries.size(); ++i) {
+          if (i != 0) {
+            w.align(8);
+            w.put32(prev, static_cast<uint32_t>(w.size() - prev));
+          }
+          prev = w.size();
+          auto name = wire::utf8_to_utf16le(entries[i].name);
           w.u32(0);
           w.u32(static_cast<uint32_t>(name.size()));
-          w.u64(f.end_of_file);
-          w.u64(f.allocation_size);
+          w.u64(entries[i].size);
+          w.u64(entries[i].alloc);
           w.append(name.data(), name.size());
         }
         variable = true;

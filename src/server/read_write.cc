@@ -6,6 +6,9 @@
 // buffer it was received into, to WRITE_FIXED.
 #include <sys/stat.h>
 
+#include <cstring>
+
+#include "fs/streams.h"
 #include "rt/ops.h"
 #include "rt/worker.h"
 #include "server/fs_status.h"
@@ -73,7 +76,25 @@ rt::Task<void> read(Request& req, Response& resp) {
   resp.body.zeros(fixed);
   int64_t n = 0;
   rt::Buffer buf;
-  if (q->length > 0) {
+  if (!open->stream.empty()) {
+    // A named stream: one xattr value, read whole and sliced.
+    std::vector<uint8_t> data;
+    int rc = fs::read_stream(open->fd, open->stream, &data);
+    if (rc < 0) {
+      resp.body.clear();
+      resp.status = status_from_errno(rc);
+      co_return;
+    }
+    if (q->offset > data.size() || (q->length > 0 && q->offset == data.size())) {
+      n = -1;
+    } else {
+      n = static_cast<int64_t>(std::min<uint64_t>(q->length, data.size() - q->offset));
+      if (n > 0) {
+        buf = rt::Buffer::heap(static_cast<size_t>(n));
+        std::memcpy(buf.data(), data.data() + q->offset, static_cast<size_t>(n));
+      }
+    }
+  } else if (q->length > 0) {
     buf = rt::Worker::current()->buffers().get(q->length);
     n = co_await read_full(open->fd, buf, q->length, q->offset);
     if (n < 0) {
@@ -144,6 +165,23 @@ rt::Task<void> write(Request& req, Response& resp) {
   }
   const uint8_t* data = q->data.data();
   uint32_t done = 0;
+  if (!open->stream.empty()) {
+    // Read, modify and write back the stream's xattr, one writer at a time.
+    std::lock_guard lk(open->file->mu);
+    std::vector<uint8_t> value;
+    int rc = fs::read_stream(open->fd, open->stream, &value);
+    if (rc == 0 && off + q->length > (1u << 20)) rc = -ENOSPC;  // far beyond any xattr limit
+    if (rc == 0) {
+      if (value.size() < off + q->length) value.resize(off + q->length, 0);
+      if (q->length != 0) std::memcpy(value.data() + off, data, q->length);
+      rc = fs::write_stream(open->fd, open->stream, value, false);
+    }
+    if (rc < 0) {
+      resp.status = status_from_errno(rc);
+      co_return;
+    }
+    done = q->length;
+  }
   while (done < q->length) {
     int rc = req.frame_buf_index >= 0
                  ? co_await rt::write_fixed(open->fd, data + done, q->length - done, off + done,

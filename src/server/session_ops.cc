@@ -1,5 +1,6 @@
 #include "server/session_ops.h"
 
+#include "fs/streams.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -15,6 +16,30 @@ std::shared_ptr<Open> find_open(Request& req, wire::FileId id) {
   if (o->id.persistent != id.persistent) return nullptr;
   if (req.tree && o->tree_id != req.tree->id) return nullptr;
   return o;
+}
+
+rt::Task<int> query_open_info(Open& open, wire::FileInfo* out) {
+  fs::Share& fsh = *open.share->fs;
+  struct statx stx {};
+  int rc = co_await fsh.stat_fd(open.fd, &stx);
+  if (rc < 0) co_return rc;
+  fs::DosMeta dos = co_await fsh.read_dos(open.fd);
+  *out = fsh.file_info(stx, dos, "");
+  if (!open.stream.empty()) {
+    std::vector<uint8_t> data;
+    rc = fs::read_stream(open.fd, open.stream, &data);
+    if (rc < 0) co_return rc;
+    out->end_of_file = data.size();
+    out->allocation_size = (data.size() + 7) & ~uint64_t{7};
+    out->directory = false;
+    out->attributes &= ~wire::attr::DIRECTORY;
+    if (out->attributes == 0) out->attributes = wire::attr::NORMAL;
+  }
+  if (open.file) {
+    std::lock_guard lk(open.file->mu);
+    out->delete_pending = open.file->delete_pending;
+  }
+  co_return 0;
 }
 
 rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open) {
@@ -33,7 +58,11 @@ rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open
     if (open->delete_on_close) open->file->delete_pending = true;
     delete_now = v.empty() && open->file->delete_pending;
   }
-  if (delete_now && open->share && open->share->fs) {
+  if (delete_now && !open->stream.empty()) {
+    int rc = fs::remove_stream(open->fd, open->stream);
+    if (rc < 0 && rc != -ENOENT) log::info("delete on close of stream {}:{}: {}", open->client_name,
+                                           open->stream, std::strerror(-rc));
+  } else if (delete_now && open->share && open->share->fs) {
     std::string rel;
     int rc = open->share->fs->path_of_fd(open->fd, &rel);
     if (rc == 0 && !rel.empty()) {

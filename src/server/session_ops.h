@@ -7,6 +7,7 @@
 #include "rt/task.h"
 #include "server/connection.h"
 #include "server/state.h"
+#include "wire/fscc.h"
 
 namespace ringsmb::server {
 
@@ -20,6 +21,10 @@ std::shared_ptr<Open> find_open(Request& req, wire::FileId id);
 // last open of a file that is delete-pending, removes the file. The
 // descriptor is closed when the last reference to the Open goes.
 rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open);
+
+// The FSCC view of what an open refers to: the file, or for a named stream
+// the base file's times and attributes with the stream's size. 0 or -errno.
+rt::Task<int> query_open_info(Open& open, wire::FileInfo* out);
 
 // Closes every open of a tree connect and forgets the tree.
 rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id);

@@ -6,12 +6,14 @@
 #include <cstring>
 
 #include "fs/ea.h"
+#include "fs/streams.h"
 #include "rt/ops.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/session_ops.h"
+#include "server/eas.h"
 #include "wire/fscc.h"
 #include "wire/utf16.h"
 
@@ -58,7 +60,9 @@ rt::Task<wire::NtStatus> set_basic(Open& open, wire::Bytes b) {
   uint64_t create = wire::ld64(b.data());
   uint64_t atime = wire::ld64(b.data() + 8);
   uint64_t mtime = wire::ld64(b.data() + 16);
+  uint64_t ctime = wire::ld64(b.data() + 24);
   uint32_t attrs = wire::ld32(b.data() + 32);
+  auto given = [](uint64_t t) { return t != 0 && t != ~uint64_t{0} && t != ~uint64_t{0} - 1; };
   if (attrs != 0) {
     if ((attrs & wire::attr::DIRECTORY) && !open.is_dir) co_return st::INVALID_PARAMETER;
     if (attrs & ~(wire::attr::SETTABLE | wire::attr::DIRECTORY | wire::attr::NORMAL |
@@ -73,19 +77,22 @@ rt::Task<wire::NtStatus> set_basic(Open& open, wire::Bytes b) {
     int rc = set_times(open.fd, ts);
     if (rc < 0) co_return status_from_errno(rc);
   }
-  bool set_create = create != 0 && create != ~uint64_t{0} && create != ~uint64_t{0} - 1;
-  if (attrs != 0 || set_create) {
+  if (attrs != 0 || given(create) || given(ctime)) {
     fs::DosMeta m = co_await fsh.read_dos(open.fd);
+    struct statx stx {};
+    co_await fsh.stat_fd(open.fd, &stx);
     if (!m.present) {
-      struct statx stx {};
-      co_await fsh.stat_fd(open.fd, &stx);
       wire::FileInfo f = fsh.file_info(stx, m, "");
       m.attributes = f.attributes & wire::attr::SETTABLE;
       m.create_time = 0;
     }
     m.present = true;
     if (attrs != 0) m.attributes = attrs & wire::attr::SETTABLE;
-    if (set_create) m.create_time = create;
+    if (given(create)) m.create_time = create;
+    if (given(ctime)) {
+      m.change_time = ctime;
+      m.change_mtime = wire::unix_to_filetime(stx.stx_mtime.tv_sec, stx.stx_mtime.tv_nsec);
+    }
     int rc = co_await fsh.write_dos(open.fd, m);
     if (rc < 0 && rc != -EOPNOTSUPP) co_return status_from_errno(rc);
   }
@@ -122,6 +129,7 @@ rt::Task<wire::NtStatus> set_rename(Request& req, Open& open, wire::Bytes b) {
   std::string_view n = *name;
   if (!n.empty() && n[0] == '\\') n.remove_prefix(1);
   if (!n.empty() && n[0] == ':') co_return st::NOT_SUPPORTED;  // stream rename
+  if (!open.stream.empty()) co_return st::NOT_SUPPORTED;
   fs::ClientPath cp;
   if (auto e = fs::map_client_path(n, &cp); e != fs::NameError::None) {
     co_return status_from_name_error(e);
@@ -177,26 +185,7 @@ rt::Task<wire::NtStatus> set_rename(Request& req, Open& open, wire::Bytes b) {
 
 rt::Task<wire::NtStatus> set_full_ea(Open& open, wire::Bytes b) {
   if (!(open.granted_access & acc::FILE_WRITE_EA)) co_return st::ACCESS_DENIED;
-  size_t pos = 0;
-  for (;;) {
-    if (b.size() - pos < 8) co_return st::EA_CORRUPT_ERROR;
-    uint32_t next = wire::ld32(b.data() + pos);
-    uint8_t name_len = b[pos + 5];
-    uint16_t value_len = wire::ld16(b.data() + pos + 6);
-    if (b.size() - pos < 8 + size_t{name_len} + 1 + value_len) co_return st::EA_CORRUPT_ERROR;
-    std::string name(reinterpret_cast<const char*>(b.data() + pos + 8), name_len);
-    if (name.empty() || name.find('\0') != std::string::npos || fs::reserved_ea_name(name))
-      co_return st::INVALID_PARAMETER;
-    std::vector<uint8_t> value(b.begin() + static_cast<long>(pos + 9 + name_len),
-                               b.begin() + static_cast<long>(pos + 9 + name_len + value_len));
-    int rc = fs::set_ea(open.fd, name, value);
-    if (rc < 0) co_return rc == -ENOTSUP || rc == -EOPNOTSUPP ? st::EAS_NOT_SUPPORTED
-                                                               : status_from_errno(rc);
-    if (next == 0) break;
-    if (next > b.size() - pos || next < 8) co_return st::EA_CORRUPT_ERROR;
-    pos += next;
-  }
-  co_return st::SUCCESS;
+  co_return apply_eas(open.fd, b);
 }
 
 }  // namespace
@@ -286,6 +275,18 @@ rt::Task<void> set_info(Request& req, Response& resp) {
           s = st::INVALID_PARAMETER;
           break;
         }
+        if (!open->stream.empty()) {
+          std::lock_guard lk(open->file->mu);
+          std::vector<uint8_t> value;
+          int rc = fs::read_stream(open->fd, open->stream, &value);
+          if (rc == 0 && eof > (1u << 20)) rc = -ENOSPC;
+          if (rc == 0) {
+            value.resize(eof, 0);
+            rc = fs::write_stream(open->fd, open->stream, value, false);
+          }
+          if (rc < 0) s = status_from_errno(rc);
+          break;
+        }
         if (::ftruncate(open->fd, static_cast<off_t>(eof)) != 0) s = status_from_errno(errno);
         break;
       }
@@ -302,6 +303,7 @@ rt::Task<void> set_info(Request& req, Response& resp) {
           s = st::ACCESS_DENIED;
           break;
         }
+        if (!open->stream.empty()) break;  // a stream's allocation is its size
         uint64_t alloc = wire::ld64(b.data());
         struct statx stx {};
         co_await open->share->fs->stat_fd(open->fd, &stx);

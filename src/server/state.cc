@@ -46,14 +46,17 @@ size_t SessionTable::size() {
   return map_.size();
 }
 
-std::shared_ptr<FileObject> FileTable::get(uint64_t dev, uint64_t ino) {
+std::shared_ptr<FileObject> FileTable::get(uint64_t dev, uint64_t ino,
+                                           const std::string& stream) {
+  std::string key_stream = fs::fold_key(stream);
   std::lock_guard lk(mu_);
-  auto& w = map_[{dev, ino}];
+  auto& w = map_[Key{dev, ino, key_stream}];
   auto f = w.lock();
   if (!f) {
     f = std::make_shared<FileObject>();
     f->dev = dev;
     f->ino = ino;
+    f->stream = key_stream;
     w = f;
   }
   return f;
@@ -61,7 +64,7 @@ std::shared_ptr<FileObject> FileTable::get(uint64_t dev, uint64_t ino) {
 
 void FileTable::release(const std::shared_ptr<FileObject>& f) {
   std::lock_guard lk(mu_);
-  auto it = map_.find({f->dev, f->ino});
+  auto it = map_.find(Key{f->dev, f->ino, f->stream});
   if (it == map_.end()) return;
   // use_count: the caller's reference and nothing else.
   if (it->second.use_count() <= 1) map_.erase(it);

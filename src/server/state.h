@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -41,10 +42,12 @@ struct TreeConnect {
 
 struct Open;
 
-// MS-FSA's File: one per (device, inode) while any open refers to it.
+// MS-FSA's Stream: one per (device, inode, stream name) while any open
+// refers to it. The unnamed data stream (the file itself) has stream "".
 struct FileObject {
   uint64_t dev = 0;
   uint64_t ino = 0;
+  std::string stream;  // case-folded named stream, "" for the file
   std::mutex mu;
   std::vector<Open*> opens;  // guarded by mu
   bool delete_pending = false;  // guarded by mu
@@ -71,7 +74,8 @@ struct Open {
   uint32_t create_options = 0;
   bool is_dir = false;
   bool delete_on_close = false;
-  std::string client_name;  // as given at CREATE ('\' separators)
+  std::string stream;       // named data stream (on-disk spelling), "" for the file
+  std::string client_name;  // as given at CREATE ('\' separators, no stream)
   std::atomic<uint64_t> position{0};
   uint32_t mode = 0;
   std::mutex dir_mu;
@@ -117,14 +121,15 @@ class SessionTable {
 
 class FileTable {
  public:
-  // The FileObject for (dev, ino), created on first use.
-  std::shared_ptr<FileObject> get(uint64_t dev, uint64_t ino);
+  // The FileObject for (dev, ino, stream), created on first use.
+  std::shared_ptr<FileObject> get(uint64_t dev, uint64_t ino, const std::string& stream = {});
   // Drops the table's entry when no open refers to it any more.
   void release(const std::shared_ptr<FileObject>& f);
 
  private:
   std::mutex mu_;
-  std::map<std::pair<uint64_t, uint64_t>, std::weak_ptr<FileObject>> map_;
+  using Key = std::tuple<uint64_t, uint64_t, std::string>;
+  std::map<Key, std::weak_ptr<FileObject>> map_;
 };
 
 }  // namespace ringsmb::server

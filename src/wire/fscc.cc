@@ -95,7 +95,8 @@ size_t fixed_size(uint8_t cls) {
 size_t dir_entry_size(uint8_t cls, size_t name_bytes) { return fixed_size(cls) + name_bytes; }
 
 void put_dir_entry(Writer& w, uint8_t cls, const FileInfo& f, uint32_t file_index,
-                   Bytes name_utf16) {
+                   Bytes name_utf16, Bytes short_utf16) {
+  if (short_utf16.size() > 24) short_utf16 = short_utf16.subspan(0, 24);
   const size_t fixed = fixed_size(cls);
   size_t o = w.zeros(fixed);
   uint8_t* p = w.data() + o;
@@ -115,12 +116,11 @@ void put_dir_entry(Writer& w, uint8_t cls, const FileInfo& f, uint32_t file_inde
         st32(p + 64, f.ea_size);
         break;
       case fileinfo::BothDirectory:
-        st32(p + 64, f.ea_size);
-        // ShortNameLength 0: no 8.3 names are generated.
-        break;
       case fileinfo::IdBothDirectory:
         st32(p + 64, f.ea_size);
-        st64(p + 96, f.file_id);
+        st8(p + 68, static_cast<uint8_t>(short_utf16.size()));
+        if (!short_utf16.empty()) std::memcpy(p + 70, short_utf16.data(), short_utf16.size());
+        if (cls == fileinfo::IdBothDirectory) st64(p + 96, f.file_id);
         break;
       case fileinfo::IdFullDirectory:
         st32(p + 64, f.ea_size);
@@ -136,6 +136,33 @@ void put_dir_entry(Writer& w, uint8_t cls, const FileInfo& f, uint32_t file_inde
     }
   }
   w.append(name_utf16);
+}
+
+Result<std::vector<FullEa>> parse_full_ea_list(Bytes b) {
+  std::vector<FullEa> out;
+  size_t pos = 0;
+  for (;;) {
+    if (b.size() - pos < 8) return Err{status::EA_LIST_INCONSISTENT};
+    const uint8_t* e = b.data() + pos;
+    uint32_t next = ld32(e);
+    uint8_t name_len = e[5];
+    uint16_t value_len = ld16(e + 6);
+    size_t need = 8 + size_t{name_len} + 1 + value_len;
+    if (b.size() - pos < need || name_len == 0 || e[8 + name_len] != 0) {
+      return Err{status::EA_LIST_INCONSISTENT};
+    }
+    FullEa ea;
+    ea.flags = e[4];
+    ea.name = std::string_view(reinterpret_cast<const char*>(e + 8), name_len);
+    ea.value = b.subspan(pos + 9 + name_len, value_len);
+    out.push_back(ea);
+    if (out.size() > 1024) return Err{status::EA_LIST_INCONSISTENT};
+    if (next == 0) return out;
+    if (next % 4 != 0 || next < need || next > b.size() - pos) {
+      return Err{status::EA_LIST_INCONSISTENT};
+    }
+    pos += next;
+  }
 }
 
 }  // namespace ringsmb::wire

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "wire/le.h"
+#include "wire/result.h"
 #include "wire/writer.h"
 
 namespace ringsmb::wire {
@@ -142,7 +144,19 @@ void put_name_info(Writer& w, Bytes name_utf16);
 bool is_directory_info_class(uint8_t cls);
 // Size of one entry before 8-byte padding.
 size_t dir_entry_size(uint8_t cls, size_t name_bytes);
+// short_utf16: the 8.3 alias for the Both classes (at most 24 bytes used).
 void put_dir_entry(Writer& w, uint8_t cls, const FileInfo& f, uint32_t file_index,
-                   Bytes name_utf16);
+                   Bytes name_utf16, Bytes short_utf16 = {});
+
+// FILE_FULL_EA_INFORMATION (2.4.15): one entry of a chained EA list.
+struct FullEa {
+  uint8_t flags = 0;
+  std::string_view name;  // ASCII, not terminated
+  Bytes value;
+};
+// Parses a chained list; STATUS_EA_LIST_INCONSISTENT when an entry runs
+// past the buffer, a NextEntryOffset is misaligned or an entry's name is
+// empty or lacks its terminating zero.
+Result<std::vector<FullEa>> parse_full_ea_list(Bytes b);
 
 }  // namespace ringsmb::wire

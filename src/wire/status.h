@@ -16,6 +16,7 @@ namespace status {
   X(NOTIFY_ENUM_DIR, 0x0000010C)                 \
   X(BUFFER_OVERFLOW, 0x80000005)                 \
   X(NO_MORE_FILES, 0x80000006)                   \
+  X(EA_LIST_INCONSISTENT, 0x80000014)            \
   X(STOPPED_ON_SYMLINK, 0x8000002D)              \
   X(UNSUCCESSFUL, 0xC0000001)                    \
   X(NOT_IMPLEMENTED, 0xC0000002)                 \
