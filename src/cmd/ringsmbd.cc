@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   bool read_only = false;
   unsigned workers = 0;
   int verbosity = -1;
+  std::string port_file;
   app.add_option("-c,--config", config_path, "smb.conf-style configuration file");
   app.add_option("-l,--listen", listens, "listen on ADDR:PORT (repeatable; overrides the file)");
   app.add_option("-s,--share", share_args, "serve NAME=PATH (repeatable; adds to the file)");
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   app.add_flag("--read-only", read_only, "make --share shares read-only");
   app.add_option("-w,--workers", workers, "worker threads (default: one per online CPU)");
   app.add_option("-d,--debug-level", verbosity, "log level 0 (errors) to 4 (every request)");
+  app.add_option("--port-file", port_file,
+                 "write the bound port (first listener) to FILE once listening (for tests)");
   CLI11_PARSE(app, argc, argv);
 
   server::Config cfg;
@@ -98,6 +101,14 @@ int main(int argc, char** argv) {
     }
     log::info("ringsmbd listening on {} with {} worker(s), {} share(s)", where,
               srv.worker_count(), cfg.shares.size());
+    if (!port_file.empty() && !ports.empty()) {
+      std::string tmp = port_file + ".tmp";
+      if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+        std::fprintf(f, "%u\n", ports[0]);
+        std::fclose(f);
+        std::rename(tmp.c_str(), port_file.c_str());
+      }
+    }
     for (;;) {
       int sig = 0;
       sigwait(&set, &sig);

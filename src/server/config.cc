@@ -121,7 +121,7 @@ std::optional<ListenAddress> parse_listen(std::string_view s) {
     host = s.substr(0, colon);
     port = s.substr(colon + 1);
   }
-  if (!port.empty() && (!parse_uint<uint16_t>(port, &a.port, 65535) || a.port == 0)) {
+  if (!port.empty() && !parse_uint<uint16_t>(port, &a.port, 65535)) {  // 0: any free port
     return std::nullopt;
   }
   a.host = std::string(host);

@@ -26,6 +26,8 @@ constexpr size_t kStagingSize = 64 * 1024;
 // this bounds what an anonymous peer can make the server allocate.
 constexpr size_t kPreAuthMaxFrame = 128 * 1024;
 constexpr size_t kMaxFramesInFlight = 128;
+// Received-but-unanswered bytes per connection before the reader waits.
+constexpr size_t kMaxBytesInFlight = 64 * 1024 * 1024;
 constexpr size_t kMaxIovPerSend = 256;
 }  // namespace
 
@@ -62,6 +64,10 @@ void Connection::set_negotiated(uint16_t dialect, uint16_t client_security_mode,
 
 void Connection::add_session(const std::shared_ptr<Session>& s) {
   if (!has_session(s->id)) sessions_.push_back(s);
+  std::erase_if(pending_sessions_, [&](const auto& w) {
+    auto p = w.lock();
+    return !p || p == s;
+  });
   authenticated_once_ = true;
 }
 
@@ -79,8 +85,12 @@ bool Connection::has_session(uint64_t id) const {
 // stream, or -errno (-ECANCELED when the handshake deadline passed).
 rt::Task<int> Connection::recv_exact(uint8_t* dst, size_t n, bool handshake) {
   size_t got = 0;
-  const auto deadline = std::chrono::seconds(server_.config().handshake_timeout_s);
   while (got < n) {
+    // Before SESSION_SETUP completes the whole handshake shares one
+    // deadline, so a peer trickling bytes cannot stretch it.
+    auto deadline = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        handshake_deadline_ - std::chrono::steady_clock::now());
+    if (handshake && deadline.count() <= 0) co_return -ECANCELED;
     if (rpos_ < rlen_) {
       size_t take = std::min(n - got, rlen_ - rpos_);
       std::memcpy(dst + got, rbuf_.data() + rpos_, take);
@@ -112,6 +122,8 @@ rt::Task<void> Connection::run() {
   rt::Worker* w = rt::Worker::current();
   w->hold();
   rbuf_ = w->buffers().get(kStagingSize);
+  handshake_deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::seconds(server_.config().handshake_timeout_s);
   log::debug("{}: connected", peer_);
   uint8_t nb[4];
   while (!closing_) {
@@ -134,6 +146,10 @@ rt::Task<void> Connection::run() {
       break;
     }
     co_await frame_slots_.acquire();
+    while (inflight_bytes_ > 0 && inflight_bytes_ + len > kMaxBytesInFlight && !closing_) {
+      bytes_freed_.reset();
+      co_await bytes_freed_.wait();
+    }
     rt::Buffer frame = w->buffers().get(len);
     rc = co_await recv_exact(frame.data(), len, handshake);
     if (rc <= 0) {
@@ -141,6 +157,7 @@ rt::Task<void> Connection::run() {
       break;
     }
     inflight_.add();
+    inflight_bytes_ += len;
     rt::spawn(handle_frame(std::move(frame), len));
   }
   co_await teardown();
@@ -156,6 +173,10 @@ rt::Task<void> Connection::teardown() {
   auto sessions = std::move(sessions_);
   sessions_.clear();
   for (auto& s : sessions) co_await destroy_session(server_, s);
+  for (auto& w : pending_sessions_) {
+    if (auto s = w.lock()) co_await destroy_session(server_, s);
+  }
+  pending_sessions_.clear();
   rbuf_ = rt::Buffer();
 }
 
@@ -174,6 +195,8 @@ rt::Task<void> Connection::handle_frame(rt::Buffer buf, size_t len) {
     close();
   }
   frame_slots_.release();
+  inflight_bytes_ -= len;
+  bytes_freed_.set();
   inflight_.done();
 }
 

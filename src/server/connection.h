@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -124,6 +125,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // SMB 3.1.1 connection preauth hash (NEGOTIATE request and response).
   auth::PreauthHash& preauth() { return preauth_; }
 
+  // Sessions whose SESSION_SETUP began here and is not complete: removed
+  // from the server's table if the connection goes first.
+  void add_pending_session(const std::shared_ptr<Session>& s) { pending_sessions_.push_back(s); }
   // Sessions established on this connection (its channels).
   void add_session(const std::shared_ptr<Session>& s);
   void remove_session(uint64_t id);
@@ -160,6 +164,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   CreditWindow credits_;
   std::vector<std::shared_ptr<Session>> sessions_;
+  std::vector<std::weak_ptr<Session>> pending_sessions_;
+  // The moment by which SESSION_SETUP must have completed.
+  std::chrono::steady_clock::time_point handshake_deadline_;
+  // Bytes of frames received and not yet answered, bounded per connection.
+  size_t inflight_bytes_ = 0;
+  rt::Event bytes_freed_;
 
   // Staging buffer for small frames.
   rt::Buffer rbuf_;

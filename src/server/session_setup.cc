@@ -77,6 +77,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
   if (req.hdr.session_id == 0) {
     s = server.sessions().create(conn.dialect());
     s->creator = &conn;
+    conn.add_pending_session(s);
     is_new = true;
     if (conn.dialect() == wire::dialect::SMB311) s->preauth = conn.preauth();
   } else {

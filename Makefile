@@ -1,0 +1,43 @@
+# ringsmb front door. `make serve` and `make test` do all the set-up.
+BUILD ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+PORT ?= 4445
+SHARE ?= $(CURDIR)/demo-share
+
+.PHONY: all build deps serve test unit interop clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+serve: build
+	@mkdir -p "$(SHARE)"
+	@echo
+	@echo "Serving $(SHARE) as share 'demo' on 127.0.0.1:$(PORT) (guest access). Connect with:"
+	@echo "  smbclient //127.0.0.1/demo -p $(PORT) -N"
+	@echo "Stop with Ctrl-C."
+	@echo
+	exec $(BUILD)/ringsmbd --listen 127.0.0.1:$(PORT) --share demo="$(SHARE)" --guest
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+
+interop: build
+	@scripts/deps.sh test
+	cd $(BUILD) && ctest --output-on-failure -L interop
+
+clean:
+	rm -rf $(BUILD)

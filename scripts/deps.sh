@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ringsmb needs that are not installed yet.
+#   scripts/deps.sh build   what building needs
+#   scripts/deps.sh test    plus the interop peers (smbclient, smbtorture)
+#   scripts/deps.sh bench   plus Samba's smbd and what the benchmark plots with
+set -euo pipefail
+what=${1:-build}
+
+build=(g++ cmake ninja-build pkg-config make liburing-dev libssl-dev libfmt-dev
+       libcli11-dev libgtest-dev python3)
+test=(smbclient samba-testsuite iproute2 procps)
+bench=(samba python3-matplotlib)
+
+want=("${build[@]}")
+case "$what" in
+  build) ;;
+  test) want+=("${test[@]}") ;;
+  bench) want+=("${test[@]}" "${bench[@]}") ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts smbd/nmbd services when samba is installed; the project only
+# ever runs its own instances on loopback ports.
+if [ "$what" = bench ]; then
+  for s in smbd nmbd samba-ad-dc; do $SUDO service "$s" stop >/dev/null 2>&1 || true; done
+fi

@@ -1,0 +1,47 @@
+# Shared helpers for the interop tests: each test starts its own ringsmbd on
+# an ephemeral loopback port with a private share, and stops it on exit.
+#   source lib.sh; start_server [extra ringsmbd args...]
+# sets RINGSMBD (binary), PORT, SHARE_DIR, WORK, SERVER_PID, SERVER_LOG.
+set -euo pipefail
+
+RINGSMBD=${RINGSMBD:?set RINGSMBD to the ringsmbd binary}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ringsmb-test.XXXXXX")
+SHARE_DIR=$WORK/share
+mkdir -p "$SHARE_DIR"
+SERVER_PID=
+SERVER_LOG=$WORK/server.log
+
+cleanup() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ $rc -ne 0 ] && [ -f "$SERVER_LOG" ]; then
+    echo "---- server log (last 40 lines) ----"; tail -40 "$SERVER_LOG"
+  fi
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+
+# start_server [args]: default is a guest share "demo" over SHARE_DIR.
+start_server() {
+  local pf=$WORK/port
+  rm -f "$pf"
+  "$RINGSMBD" --listen 127.0.0.1:0 --port-file "$pf" "$@" >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    [ -s "$pf" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "ringsmbd exited early"; cat "$SERVER_LOG"; return 1; }
+    sleep 0.05
+  done
+  PORT=$(cat "$pf")
+  echo "ringsmbd pid $SERVER_PID on 127.0.0.1:$PORT"
+}
+
+server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
