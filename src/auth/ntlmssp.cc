@@ -37,10 +37,10 @@ std::optional<std::string> decode_string(Bytes b, bool unicode) {
 
 void put_av(std::vector<uint8_t>& out, uint16_t id, Bytes value) {
   size_t o = out.size();
-  out.resize(o + 4);
+  out.resize(o + 4 + value.size());
   st16(out.data() + o, id);
   st16(out.data() + o + 2, static_cast<uint16_t>(value.size()));
-  out.insert(out.end(), value.begin(), value.end());
+  if (!value.empty()) std::memcpy(out.data() + o + 4, value.data(), value.size());
 }
 void put_av_str(std::vector<uint8_t>& out, uint16_t id, const std::string& s) {
   auto u = wire::utf8_to_utf16le(s);
@@ -84,8 +84,9 @@ std::vector<uint8_t> build_challenge(const ChallengeParams& p) {
   m[49] = 1;
   st16(m.data() + 50, 7600);
   m[55] = 15;
-  m.insert(m.end(), target.begin(), target.end());
-  m.insert(m.end(), info.begin(), info.end());
+  m.resize(kFixed + target.size() + info.size());
+  if (!target.empty()) std::memcpy(m.data() + kFixed, target.data(), target.size());
+  std::memcpy(m.data() + kFixed + target.size(), info.data(), info.size());
   return m;
 }
 

@@ -85,10 +85,12 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
 
   if (!conn.negotiated() && cmd != Command::Negotiate) {
     resp.disconnect = true;  // nothing but NEGOTIATE before NEGOTIATE
+    resp.send = false;
     return false;
   }
   if (conn.negotiated() && cmd == Command::Negotiate) {
-    resp.disconnect = true;  // 3.3.5.3.1: a second NEGOTIATE ends the connection
+    resp.disconnect = true;  // 3.3.5.4: a second NEGOTIATE disconnects "and not reply"
+    resp.send = false;
     return false;
   }
   if (related && first_in_chain) {
