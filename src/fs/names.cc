@@ -1,28 +1,10 @@
 #include "fs/names.h"
 
-#include <locale.h>
-#include <wctype.h>
-
 #include "wire/utf16.h"
 
 namespace ringsmb::fs {
 
 namespace {
-
-locale_t utf8_locale() {
-  static locale_t loc = [] {
-    locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-    return l;
-  }();
-  return loc;
-}
-
-char32_t upper(char32_t c) {
-  if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
-  locale_t l = utf8_locale();
-  if (l == static_cast<locale_t>(nullptr)) return c;
-  return static_cast<char32_t>(towupper_l(static_cast<wint_t>(c), l));
-}
 
 bool invalid_char(unsigned char c) {
   if (c < 0x20) return true;
@@ -125,38 +107,6 @@ std::string short_name(std::string_view name) {
     b.append(e);
   }
   return b;
-}
-
-std::u32string fold(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) out.push_back(upper(wire::next_code_point(s, i)));
-  return out;
-}
-
-std::string fold_key(std::string_view s) {
-  std::string out;
-  for (char32_t c : fold(s)) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      // Any injective encoding will do for a key.
-      out.push_back('\x01');
-      for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((c >> (8 * i)) & 0xFF));
-    }
-  }
-  return out;
-}
-
-bool equal_ci(std::string_view a, std::string_view b) {
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    char32_t x = wire::next_code_point(a, i);
-    char32_t y = wire::next_code_point(b, j);
-    if (x != y && upper(x) != upper(y)) return false;
-  }
-  return i == a.size() && j == b.size();
 }
 
 Pattern::Pattern(std::string_view expr) : expr_(fold(expr)) {

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "wire/utf16.h"
+
 namespace ringsmb::fs {
 
 enum class NameError {
@@ -40,11 +42,10 @@ std::pair<std::string_view, std::string_view> split_parent(std::string_view rel)
 // three of the extension. "" for "." and "..".
 std::string short_name(std::string_view name);
 
-// Unicode simple upper-casing of every code point, for comparisons.
-std::u32string fold(std::string_view s);
-// fold() as UTF-8: a key under which names equal ignoring case collide.
-std::string fold_key(std::string_view s);
-bool equal_ci(std::string_view a, std::string_view b);
+// Case folding lives with the other text helpers in wire/utf16.h.
+using wire::equal_ci;
+using wire::fold;
+using wire::fold_key;
 
 // A compiled search expression with '*', '?', and the DOS wildcards '<',
 // '>' and '"', matched case-insensitively.

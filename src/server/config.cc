@@ -67,12 +67,10 @@ const char* const kAcceptedGlobal[] = {
     "disablespoolss", "logfile", "maxlogsize", "piddirectory", "lockdirectory",
     "statedirectory", "cachedirectory", "privatedir", "ncalrpcdir", "security",
     "passdbbackend", "unixpasswordsync", "pamsystemchange", "obeypamrestrictions",
-    "usershareallowguests", "dnsproxy", "serversigning", "smbencrypt", "servermultichannelsupport",
-    "passdbfile", "serverservices", "kernelchangenotify", "kerneloplocks", "nameresolveorder",
+    "usershareallowguests", "dnsproxy", "servermultichannelsupport", "serverservices", "kernelchangenotify", "kerneloplocks", "nameresolveorder",
 };
 const char* const kAcceptedShare[] = {
-    "createmask", "directorymask", "forceuser", "forcegroup", "validusers", "writelist",
-    "smbencrypt", "vfsobjects", "eadsupport", "storedosattributes", "oplocks", "leveliioplocks",
+    "createmask", "directorymask", "forceuser", "forcegroup", "vfsobjects", "eadsupport", "storedosattributes", "oplocks", "leveliioplocks",
     "strictlocking", "kernelshareModes", "kernelsharemodes", "public", "printable",
     "hidedotfiles", "mapacl inherit", "inheritacls", "inheritpermissions",
 };
@@ -89,6 +87,27 @@ std::optional<bool> parse_bool(std::string_view s) {
   std::string v = norm_key(s);
   if (v == "yes" || v == "true" || v == "1" || v == "on") return true;
   if (v == "no" || v == "false" || v == "0" || v == "off") return false;
+  return std::nullopt;
+}
+
+std::optional<Encrypt> parse_encrypt(std::string_view s) {
+  std::string v = norm_key(s);
+  if (v == "off" || v == "disabled" || v == "no" || v == "false") return Encrypt::Off;
+  if (v == "ifrequired" || v == "default" || v == "auto" || v == "enabled")
+    return Encrypt::IfRequired;
+  if (v == "desired") return Encrypt::Desired;
+  if (v == "required" || v == "mandatory" || v == "force" || v == "yes" || v == "true")
+    return Encrypt::Required;
+  return std::nullopt;
+}
+
+std::optional<Signing> parse_signing(std::string_view s) {
+  std::string v = norm_key(s);
+  if (v == "auto" || v == "default" || v == "ifrequired" || v == "desired" || v == "enabled")
+    return Signing::Auto;
+  if (v == "mandatory" || v == "required" || v == "yes" || v == "true" || v == "on")
+    return Signing::Mandatory;
+  if (v == "disabled" || v == "off" || v == "no" || v == "false") return Signing::Disabled;
   return std::nullopt;
 }
 
@@ -253,8 +272,20 @@ Config parse_config(std::string_view text, const std::string& name,
       } else if (key == "ringsmb:maxcredits") {
         if (!parse_uint<unsigned>(value, &c.max_credits, 65535) || c.max_credits < 16)
           fail(start_line, key_raw, "expected 16 to 65535, got '" + value + "'");
-      } else if (key == "guestaccount" || key == "guestonly") {
-        // accepted: guest logins map to the server's own account for now
+      } else if (key == "guestaccount") {
+        if (value.empty()) fail(start_line, key_raw, "empty account name");
+        c.guest_account = value;
+      } else if (key == "passdbfile" || key == "ringsmb:passdbfile") {
+        if (value.empty()) fail(start_line, key_raw, "empty path");
+        c.passdb_file = value;
+      } else if (key == "serversigning") {
+        auto v = parse_signing(value);
+        if (!v) fail(start_line, key_raw, "expected auto, mandatory or disabled, got '" + value + "'");
+        c.signing = *v;
+      } else if (key == "smbencrypt" || key == "serversmbencrypt") {
+        auto v = parse_encrypt(value);
+        if (!v) fail(start_line, key_raw, "expected off, if_required, desired or required, got '" + value + "'");
+        c.encrypt = *v;
       } else if (listed(kAcceptedGlobal, std::size(kAcceptedGlobal), key)) {
         // known smb.conf key, no effect in ringsmb
       } else {
@@ -285,6 +316,18 @@ Config parse_config(std::string_view text, const std::string& name,
       }
     } else if (key == "available") {
       share->available = want_bool();
+    } else if (key == "validusers") {
+      share->valid_users = split_list(value);
+    } else if (key == "invalidusers") {
+      share->invalid_users = split_list(value);
+    } else if (key == "writelist") {
+      share->write_list = split_list(value);
+    } else if (key == "readlist") {
+      share->read_list = split_list(value);
+    } else if (key == "smbencrypt" || key == "serversmbencrypt") {
+      auto v = parse_encrypt(value);
+      if (!v) fail(start_line, key_raw, "expected off, if_required, desired or required, got '" + value + "'");
+      share->encrypt = *v;
     } else if (listed(kAcceptedShare, std::size(kAcceptedShare), key)) {
       // known, no effect yet
     } else {

@@ -20,6 +20,16 @@ struct ListenAddress {
   uint16_t port = 445;
 };
 
+// smb encrypt (global and per share).
+enum class Encrypt {
+  Off,         // never: the server does not offer encryption
+  IfRequired,  // a client may encrypt; the server does not ask (default)
+  Desired,     // the server asks for it, clients that cannot still work
+  Required,    // unencrypted requests are refused with STATUS_ACCESS_DENIED
+};
+// server signing.
+enum class Signing { Auto, Mandatory, Disabled };
+
 struct ShareConfig {
   std::string name;
   std::string path;
@@ -29,6 +39,13 @@ struct ShareConfig {
   bool browseable = true;
   bool case_sensitive = false;
   bool available = true;
+  // User lists: names, or @group for members of a Unix group. Empty
+  // valid_users means everyone.
+  std::vector<std::string> valid_users;
+  std::vector<std::string> invalid_users;
+  std::vector<std::string> write_list;  // may write even when read only
+  std::vector<std::string> read_list;   // may only read even when writable
+  std::optional<Encrypt> encrypt;       // unset: the global setting
 };
 
 struct Config {
@@ -43,7 +60,11 @@ struct Config {
   std::string server_string = "ringsmb";
   unsigned workers = 0;  // 0: one per online CPU
   bool guest_only = false;  // --guest: every login is a guest login
-  std::string map_to_guest = "bad user";
+  std::string map_to_guest = "never";  // "never", "bad user", "bad password"
+  std::string guest_account = "nobody";
+  std::string passdb_file = "/var/lib/ringsmb/passdb";
+  Signing signing = Signing::Auto;
+  Encrypt encrypt = Encrypt::IfRequired;
   int log_level = 2;
   // Connections that have not completed SESSION_SETUP within this many
   // seconds are closed.
@@ -73,6 +94,8 @@ std::optional<uint16_t> parse_protocol(std::string_view s);
 // "ADDR:PORT", "[v6]:PORT", "ADDR" (port 445).
 std::optional<ListenAddress> parse_listen(std::string_view s);
 std::optional<bool> parse_bool(std::string_view s);
+std::optional<Encrypt> parse_encrypt(std::string_view s);
+std::optional<Signing> parse_signing(std::string_view s);
 
 // Derives the final listen addresses (from interfaces x ports unless
 // explicit listen addresses were given) and checks what must hold.

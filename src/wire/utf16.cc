@@ -1,8 +1,26 @@
 #include "wire/utf16.h"
 
+#include <locale.h>
+#include <wctype.h>
+
 namespace ringsmb::wire {
 
 namespace {
+locale_t utf8_locale() {
+  static locale_t loc = [] {
+    locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+    return l;
+  }();
+  return loc;
+}
+
+char32_t upper(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
+  locale_t l = utf8_locale();
+  if (l == static_cast<locale_t>(nullptr)) return c;
+  return static_cast<char32_t>(towupper_l(static_cast<wint_t>(c), l));
+}
+
 void put_utf8(std::string& out, char32_t c) {
   if (c < 0x80) {
     out.push_back(static_cast<char>(c));
@@ -102,6 +120,32 @@ size_t utf16le_length(std::string_view in) {
   size_t n = 0, i = 0;
   while (i < in.size()) n += next_code_point(in, i) >= 0x10000 ? 4 : 2;
   return n;
+}
+
+std::u32string fold(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) out.push_back(upper(next_code_point(s, i)));
+  return out;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) put_utf8(out, upper(next_code_point(s, i)));
+  return out;
+}
+
+bool equal_ci(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    char32_t x = next_code_point(a, i);
+    char32_t y = next_code_point(b, j);
+    if (x != y && upper(x) != upper(y)) return false;
+  }
+  return i == a.size() && j == b.size();
 }
 
 }  // namespace ringsmb::wire

@@ -25,4 +25,13 @@ size_t utf16le_length(std::string_view in);
 // Decodes one UTF-8 code point at s[i], advancing i; U+FFFD when invalid.
 char32_t next_code_point(std::string_view s, size_t& i);
 
+// Unicode simple upper-casing of every code point (towupper in C.UTF-8),
+// for the case-insensitive comparisons SMB names need.
+std::u32string fold(std::string_view s);
+// fold() encoded as UTF-8: the upper-cased name (also a key under which
+// names equal ignoring case collide).
+std::string to_upper(std::string_view s);
+inline std::string fold_key(std::string_view s) { return to_upper(s); }
+bool equal_ci(std::string_view a, std::string_view b);
+
 }  // namespace ringsmb::wire
