@@ -109,6 +109,13 @@ NtlmServer::Result NtlmServer::authenticate(
     r.outcome = Outcome::Refused;
     return r;
   }
+  // The blob (MS-NLMP 2.2.2.7): RespType and HiRespType 1, then AV pairs
+  // ending with MsvAvEOL. A blob that does not parse is malformed input.
+  if (am->nt_response[16] != 1 || am->nt_response[17] != 1 ||
+      !ntlm::ntlmv2_av_pairs(am->nt_response)) {
+    r.outcome = Outcome::Malformed;
+    return r;
+  }
   auto hash = lookup(am->user);
   if (!hash) {
     r.outcome = Outcome::UnknownUser;

@@ -107,7 +107,7 @@ std::optional<std::vector<AvPair>> ntlmv2_av_pairs(Bytes nt) {
     pos += len;
     if (out.size() > 64) return std::nullopt;
   }
-  return out;  // no EOL: tolerated, as Windows does
+  return std::nullopt;  // the list must end with MsvAvEOL
 }
 
 std::optional<AuthenticateMessage> parse_authenticate(Bytes in) {

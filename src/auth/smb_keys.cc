@@ -29,8 +29,7 @@ SmbKeys derive_smb_keys(const Key16& session_key, uint16_t dialect, uint16_t sig
   const size_t enc_len = (cipher == wire::cipher::AES256_CCM || cipher == wire::cipher::AES256_GCM)
                              ? 32 : 16;
   if (dialect == wire::dialect::SMB311) {
-    k.signing_alg = signing_alg == wire::signalg::AES_GMAC ? wire::signalg::AES_GMAC
-                                                           : wire::signalg::AES_CMAC;
+    k.signing_alg = signing_alg;  // as negotiated (CMAC without a signing context)
     Bytes ctx(preauth->data(), preauth->size());
     k.signing_key = kdf_counter_hmac_sha256(sk, lit("SMBSigningKey"), ctx, 16);
     k.application_key = kdf_counter_hmac_sha256(sk, lit("SMBAppKey"), ctx, 16);

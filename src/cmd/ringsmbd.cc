@@ -8,16 +8,122 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
+#include <termios.h>
+
+#include "auth/userdb.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/server.h"
 
 using namespace ringsmb;
 
+namespace {
+
+// Reads a password: from stdin (one line) or from the terminal, twice,
+// without echo.
+bool read_password(bool from_stdin, std::string* out) {
+  if (from_stdin || !isatty(STDIN_FILENO)) {
+    if (!std::getline(std::cin, *out)) return false;
+    if (!out->empty() && out->back() == '\r') out->pop_back();
+    return true;
+  }
+  auto ask = [](const char* prompt, std::string* pw) {
+    std::fprintf(stderr, "%s", prompt);
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    bool ok = static_cast<bool>(std::getline(std::cin, *pw));
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    std::fprintf(stderr, "\n");
+    return ok;
+  };
+  std::string again;
+  if (!ask("New SMB password: ", out) || !ask("Retype new SMB password: ", &again)) return false;
+  if (*out != again) {
+    std::fprintf(stderr, "ringsmbd: passwords do not match\n");
+    return false;
+  }
+  return true;
+}
+
+std::string passdb_path(const std::string& config_path, const std::string& passdb) {
+  if (!passdb.empty()) return passdb;
+  if (!config_path.empty()) {
+    std::vector<std::string> warnings;
+    return server::load_config(config_path, &warnings).passdb_file;
+  }
+  return server::Config{}.passdb_file;
+}
+
+int user_command(const std::string& verb, const std::string& name, const std::string& path,
+                 bool from_stdin, const std::string& unix_user) {
+  std::string err;
+  auto db = auth::UserDb::load(path, &err);
+  if (!db) {
+    std::fprintf(stderr, "ringsmbd: %s\n", err.c_str());
+    return 1;
+  }
+  if (verb == "list") {
+    for (const auto& u : db->users()) std::printf("%s (unix user %s)\n", u.name.c_str(), u.unix_user.c_str());
+    return 0;
+  }
+  if (verb == "del") {
+    if (!db->remove(name)) {
+      std::fprintf(stderr, "ringsmbd: no user '%s' in %s\n", name.c_str(), path.c_str());
+      return 1;
+    }
+  } else {
+    if (!auth::legacy_available()) {
+      std::fprintf(stderr, "ringsmbd: OpenSSL's legacy provider (MD4) is not available\n");
+      return 1;
+    }
+    std::string pw;
+    if (!read_password(from_stdin, &pw)) {
+      std::fprintf(stderr, "ringsmbd: no password given\n");
+      return 1;
+    }
+    auth::UserRecord r;
+    r.name = name;
+    r.nt_hash = auth::nt_hash(pw);
+    r.unix_user = unix_user.empty() ? name : unix_user;
+    db->put(std::move(r));
+  }
+  // The directory of the passdb is created on first use.
+  std::string dir = path.substr(0, path.rfind('/'));
+  if (!dir.empty() && dir != path) ::mkdir(dir.c_str(), 0700);
+  int rc = db->save(path);
+  if (rc < 0) {
+    std::fprintf(stderr, "ringsmbd: cannot write %s: %s\n", path.c_str(), std::strerror(-rc));
+    return 1;
+  }
+  std::printf("%s %s in %s\n", verb == "del" ? "deleted" : "saved", name.c_str(), path.c_str());
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"ringsmbd - io_uring SMB2/SMB3 file server"};
+  app.require_subcommand(0, 1);
+  std::string user_name, user_unix, passdb_opt, user_config;
+  bool password_stdin = false;
+  CLI::App* user = app.add_subcommand("user", "manage the user database (passdb)");
+  user->require_subcommand(1);
+  user->add_option("-c,--config", user_config, "take 'passdb file' from this configuration");
+  user->add_option("--passdb", passdb_opt, "the passdb file (overrides the configuration)");
+  CLI::App* uadd = user->add_subcommand("add", "add a user or change a password");
+  uadd->add_option("name", user_name, "user name")->required();
+  uadd->add_flag("--password-stdin", password_stdin, "read the password from stdin");
+  uadd->add_option("--unix-user", user_unix, "Unix account the user acts as (default: same name)");
+  CLI::App* udel = user->add_subcommand("del", "delete a user");
+  udel->add_option("name", user_name, "user name")->required();
+  CLI::App* ulist = user->add_subcommand("list", "list users");
+  (void)ulist;
   std::string config_path;
   std::vector<std::string> listens;
   std::vector<std::string> share_args;
@@ -36,6 +142,17 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file,
                  "write the bound port (first listener) to FILE once listening (for tests)");
   CLI11_PARSE(app, argc, argv);
+
+  if (user->parsed()) {
+    try {
+      std::string path = passdb_path(user_config, passdb_opt);
+      std::string verb = uadd->parsed() ? "add" : udel->parsed() ? "del" : "list";
+      return user_command(verb, user_name, path, password_stdin, user_unix);
+    } catch (const server::ConfigError& e) {
+      std::fprintf(stderr, "ringsmbd: %s\n", e.what());
+      return 2;
+    }
+  }
 
   server::Config cfg;
   try {

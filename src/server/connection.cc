@@ -14,6 +14,8 @@
 #include "server/server.h"
 #include "server/session_ops.h"
 #include "wire/smb1.h"
+#include "wire/transform.h"
+#include "auth/smb_keys.h"
 #include "wire/validate.h"
 
 namespace ringsmb::server {
@@ -36,7 +38,14 @@ Connection::Connection(Server& server, int fd, std::string peer)
       fd_(fd),
       peer_(std::move(peer)),
       credits_(server.config().max_credits),
-      frame_slots_(kMaxFramesInFlight) {}
+      frame_slots_(kMaxFramesInFlight) {
+  // "1.2.3.4:445" or "[::1]:445" -> the address alone.
+  size_t colon = peer_.rfind(':');
+  peer_addr_ = colon == std::string::npos ? peer_ : peer_.substr(0, colon);
+  if (peer_addr_.size() > 1 && peer_addr_.front() == '[') {
+    peer_addr_ = peer_addr_.substr(1, peer_addr_.size() - 2);
+  }
+}
 
 Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
@@ -46,6 +55,12 @@ void Connection::close() {
   if (closing_) return;
   closing_ = true;
   ::shutdown(fd_, SHUT_RDWR);
+}
+
+bool Connection::can_encrypt() const {
+  if (dialect_ == wire::dialect::SMB311) return cipher_ != 0;
+  return (dialect_ == wire::dialect::SMB300 || dialect_ == wire::dialect::SMB302) &&
+         (server_caps_ & wire::cap::ENCRYPTION) != 0;
 }
 
 uint32_t Connection::max_io() const {
@@ -167,6 +182,8 @@ rt::Task<void> Connection::run() {
 
 rt::Task<void> Connection::teardown() {
   close();
+  // Requests waiting asynchronously end now (their responses go nowhere).
+  for (auto& [mid, w] : cancel_by_mid_) w->wake(Waiter::Cleanup);
   co_await inflight_.wait();
   while (sender_running_) co_await rt::yield();
   sendq_.clear();
@@ -190,6 +207,8 @@ rt::Task<void> Connection::handle_frame(rt::Buffer buf, size_t len) {
     co_await process_smb2(*this, frame, buf.buf_index());
   } else if (proto == wire::kSmb1ProtocolId && first && !negotiated()) {
     co_await handle_smb1(frame);
+  } else if (proto == wire::kTransformProtocolId && negotiated()) {
+    co_await handle_transform(frame);
   } else {
     log::info("{}: unexpected protocol id 0x{:08x}, closing", peer_, proto);
     close();
@@ -198,6 +217,33 @@ rt::Task<void> Connection::handle_frame(rt::Buffer buf, size_t len) {
   inflight_bytes_ -= len;
   bytes_freed_.set();
   inflight_.done();
+}
+
+// MS-SMB2 3.3.5.2.1.1: decrypt with the session's client-to-server key,
+// then process the plaintext like any frame, answering encrypted. Anything
+// wrong (no such session, no key, a bad tag) closes the connection.
+rt::Task<void> Connection::handle_transform(wire::Bytes frame) {
+  auto th = wire::parse_transform(frame);
+  std::shared_ptr<Session> s = th ? server_.sessions().find(th->session_id) : nullptr;
+  if (!s || !has_session(s->id) || !s->keys.valid() || s->keys.cipher == 0) {
+    log::info("{}: encrypted message for an unknown session or without keys, closing", peer_);
+    close();
+    co_return;
+  }
+  const auth::SmbKeys& k = s->keys;
+  rt::Buffer plain = rt::Worker::current()->buffers().get(th->original_size);
+  bool ok = auth::aead_decrypt(
+      auth::is_gcm(k.cipher) ? auth::Aead::Gcm : auth::Aead::Ccm,
+      wire::Bytes(k.decryption_key.data(), k.decryption_key.size()),
+      wire::Bytes(th->nonce, auth::nonce_len(k.cipher)),
+      frame.subspan(wire::kTransformAadOffset, wire::kTransformHeaderSize - wire::kTransformAadOffset),
+      frame.subspan(wire::kTransformHeaderSize), th->signature, plain.data());
+  if (!ok || wire::ld32(plain.data()) != wire::kSmb2ProtocolId) {
+    log::info("{}: message failed to decrypt, closing", peer_);
+    close();
+    co_return;
+  }
+  co_await process_smb2(*this, wire::Bytes(plain.data(), th->original_size), plain.buf_index(), s);
 }
 
 // MS-SMB2 3.3.5.3.1: an SMB1 NEGOTIATE that offers SMB2 is answered with an
@@ -229,6 +275,25 @@ rt::Task<void> Connection::handle_smb1(wire::Bytes frame) {
     co_return;
   }
   co_await smb1_upgrade(*this, dialect);
+}
+
+void Connection::add_cancelable(uint64_t message_id, uint64_t async_id,
+                                std::shared_ptr<Waiter> w) {
+  cancel_by_mid_[message_id] = w;
+  if (async_id != 0) cancel_by_async_[async_id] = std::move(w);
+}
+
+void Connection::remove_cancelable(uint64_t message_id, uint64_t async_id) {
+  cancel_by_mid_.erase(message_id);
+  if (async_id != 0) cancel_by_async_.erase(async_id);
+}
+
+bool Connection::cancel(uint64_t message_id, uint64_t async_id, bool by_async_id) {
+  auto& table = by_async_id ? cancel_by_async_ : cancel_by_mid_;
+  auto it = table.find(by_async_id ? async_id : message_id);
+  if (it == table.end()) return false;
+  it->second->wake(Waiter::Cancelled);
+  return true;
 }
 
 void Connection::send_frame(OutFrame f) {

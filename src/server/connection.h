@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "auth/crypto.h"
 #include "rt/buffer.h"
+#include "rt/signal.h"
 #include "rt/sync.h"
 #include "rt/task.h"
 #include "server/credits.h"
@@ -31,6 +33,20 @@ namespace ringsmb::server {
 
 class Server;
 class Connection;
+struct ChainState;
+
+// Something an asynchronous request waits for: the event it wants, a
+// CANCEL, or its handle going away. Whoever comes first sets the reason.
+struct Waiter {
+  enum Reason : int { None = 0, Event = 1, Cancelled = 2, Cleanup = 3, Timeout = 4 };
+  std::shared_ptr<rt::Signal> signal = rt::Signal::make();
+  std::atomic<int> reason{None};
+  void wake(Reason r) {
+    int expected = None;
+    reason.compare_exchange_strong(expected, r);
+    signal->fire();
+  }
+};
 
 // A validated request, with what the checks before dispatch resolved.
 struct Request {
@@ -45,6 +61,16 @@ struct Request {
   // Registered-buffer index of the frame holding msg (-1: not registered),
   // so WRITE can hand its payload to WRITE_FIXED without a copy.
   int frame_buf_index = -1;
+  // The session whose keys decrypted this request (null: not encrypted).
+  std::shared_ptr<Session> encrypted_by;
+  // The session whose key verified this request's signature.
+  std::shared_ptr<Session> signed_by;
+  bool signature_failed = false;  // such a response is never signed
+  // Asynchronous processing (MS-SMB2 3.3.4.2): the chain this request is
+  // part of, and the AsyncId once an interim response went out.
+  ChainState* chain_state = nullptr;
+  bool last_in_chain = true;
+  uint64_t async_id = 0;
 
   Request(Connection& c, const wire::Header& h, wire::Bytes m) : conn(c), hdr(h), msg(m) {}
   // The FileId a request names, with the related-compound substitution.
@@ -72,6 +98,9 @@ struct Response {
   // (NEGOTIATE: the connection's; SESSION_SETUP in progress: the session's).
   auth::PreauthHash* preauth = nullptr;
   std::shared_ptr<Session> preauth_owner;  // keeps a session's hash alive
+  // Sign the response with this session's signing key (3.3.4.1.1).
+  std::shared_ptr<Session> sign_with;
+  uint64_t async_id = 0;  // an asynchronous response (ASYNC_COMMAND)
 };
 
 // One frame ready to send: the NetBIOS header, then response pieces. A
@@ -103,6 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Server& server() { return server_; }
   const std::string& peer() const { return peer_; }
+  // The peer's address without the port (for per-address accounting).
+  const std::string& peer_addr() const { return peer_addr_; }
   int fd() const { return fd_; }
 
   // Negotiated state (MS-SMB2 3.3.1.7).
@@ -116,6 +147,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint32_t server_capabilities() const { return server_caps_; }
   void set_server_capabilities(uint32_t c) { server_caps_ = c; }
   uint16_t server_security_mode() const { return server_security_mode_; }
+  // SMB 3.1.1 negotiate contexts (0: none chosen).
+  uint16_t cipher() const { return cipher_; }
+  uint16_t signing_alg() const { return signing_alg_; }
+  void set_cipher(uint16_t c) { cipher_ = c; }
+  void set_signing_alg(uint16_t a) { signing_alg_ = a; }
+  // Whether this connection can carry encrypted messages.
+  bool can_encrypt() const;
   void set_server_security_mode(uint16_t m) { server_security_mode_ = m; }
   const wire::Guid& client_guid() const { return client_guid_; }
   const std::vector<uint16_t>& client_dialects() const { return client_dialects_; }
@@ -137,11 +175,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_frame(OutFrame f);
 
   CreditWindow& credits() { return credits_; }
+
+  // Requests that a CANCEL may reach, by MessageId and by AsyncId.
+  void add_cancelable(uint64_t message_id, uint64_t async_id, std::shared_ptr<Waiter> w);
+  void remove_cancelable(uint64_t message_id, uint64_t async_id);
+  // Wakes the request a CANCEL names; false when there is none.
+  bool cancel(uint64_t message_id, uint64_t async_id, bool by_async_id);
+  uint64_t next_async_id() { return ++last_async_id_; }
   bool closing() const { return closing_; }
 
  private:
   rt::Task<void> handle_frame(rt::Buffer buf, size_t len);
   rt::Task<void> handle_smb1(wire::Bytes frame);
+  rt::Task<void> handle_transform(wire::Bytes frame);
   rt::Task<void> sender();
   rt::Task<int> recv_exact(uint8_t* dst, size_t n, bool handshake);
   rt::Task<void> teardown();
@@ -149,6 +195,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Server& server_;
   int fd_;
   std::string peer_;
+  std::string peer_addr_;
   bool closing_ = false;
 
   uint16_t dialect_ = 0;
@@ -156,6 +203,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint16_t server_security_mode_ = 0;
   uint32_t client_caps_ = 0;
   uint32_t server_caps_ = 0;
+  uint16_t cipher_ = 0;
+  uint16_t signing_alg_ = 0;
   wire::Guid client_guid_;
   std::vector<uint16_t> client_dialects_;
   auth::PreauthHash preauth_;
@@ -175,6 +224,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   rt::Buffer rbuf_;
   size_t rpos_ = 0;
   size_t rlen_ = 0;
+
+  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> cancel_by_mid_;
+  std::unordered_map<uint64_t, std::shared_ptr<Waiter>> cancel_by_async_;
+  uint64_t last_async_id_ = 0;
 
   // Ordered send queue.
   std::deque<OutFrame> sendq_;

@@ -7,6 +7,8 @@
 #include "rt/ops.h"
 #include "server/access.h"
 #include "server/eas.h"
+#include "server/oplock.h"
+#include "rt/worker.h"
 #include "fs/streams.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
@@ -300,6 +302,8 @@ rt::Task<void> create(Request& req, Response& resp) {
   }
 
   auto open = std::make_shared<Open>();
+  open->conn = req.conn.shared_from_this();
+  open->worker = rt::Worker::current();
   open->share = tree.share;
   open->session_id = req.session->id;
   open->tree_id = tree.id;
@@ -319,9 +323,20 @@ rt::Task<void> create(Request& req, Response& resp) {
   open->mode = q->options & (opt::WRITE_THROUGH | opt::SEQUENTIAL_ONLY |
                              opt::NO_INTERMEDIATE_BUFFERING | opt::SYNCHRONOUS_IO_ALERT |
                              opt::SYNCHRONOUS_IO_NONALERT | opt::DELETE_ON_CLOSE);
-  // --- share modes and delete-pending (MS-FSA 2.1.5.1.2) -----------------
+  // --- oplock breaks, share modes, delete-pending (MS-FSA 2.1.5.1.2) -----
   auto file = server.files().get(stx.stx_dev_major * 0x100000000ull + stx.stx_dev_minor,
                                  stx.stx_ino, stream_name);
+  constexpr uint32_t kDataAccess = wire::access::FILE_READ_DATA | wire::access::FILE_WRITE_DATA |
+                                   wire::access::FILE_APPEND_DATA | wire::access::FILE_EXECUTE |
+                                   wire::access::DELETE;
+  const bool attr_only = (granted & kDataAccess) == 0;
+  if (!attr_only) {
+    // An exclusive or batch holder is broken first, so that a holder which
+    // closes on the break does not make this open a sharing violation.
+    co_await break_exclusive_oplocks(server, file, nullptr,
+                                     truncates ? wire::oplock::NONE : wire::oplock::LEVEL_II);
+  }
+  if (truncates && !is_dir) break_level2_oplocks(server, *file, nullptr);
   {
     std::lock_guard lk(file->mu);
     if (file->delete_pending) {
@@ -337,6 +352,10 @@ rt::Task<void> create(Request& req, Response& resp) {
         resp.status = st::SHARING_VIOLATION;
         co_return;
       }
+    }
+    if (!is_dir && !attr_only) {
+      open->oplock = grant_oplock(*file, q->oplock_level);
+      if (open->oplock == wire::oplock::LEVEL_II) file->level2_count++;
     }
     file->opens.push_back(open.get());
   }
@@ -379,7 +398,7 @@ rt::Task<void> create(Request& req, Response& resp) {
   }
 
   wire::CreateResponse r;
-  r.oplock_level = wire::oplock::NONE;
+  r.oplock_level = open->oplock;
   r.create_action = action;
   wire::FileInfo fi = fsh.file_info(stx, dos, fs::split_parent(o.path).second);
   if (is_stream) {

@@ -1,11 +1,15 @@
 #include "server/dispatch.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "auth/smb_keys.h"
 #include "server/handlers.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "rt/worker.h"
 #include "wire/header.h"
+#include "wire/transform.h"
 #include "wire/smb2.h"
 #include "wire/validate.h"
 
@@ -67,6 +71,16 @@ const CommandInfo kCommands[wire::kCommandCount] = {
     /* OPLOCK_BREAK */ {handlers::oplock_break, true, true, 8, payload_none},
 };
 
+// MS-SMB2 3.3.5.2.4: the signature of a request, computed over the message
+// with its Signature field taken as zero.
+bool signature_ok(const Session& s, wire::Bytes msg, const wire::Header& h) {
+  static const uint8_t kZero[16] = {};
+  wire::Bytes pieces[] = {msg.subspan(0, 48), wire::Bytes(kZero, 16), msg.subspan(64)};
+  auto sig = auth::smb_signature(s.keys, h.message_id, false,
+                                 h.command == static_cast<uint16_t>(Command::Cancel), pieces);
+  return auth::equal_ct(wire::Bytes(sig.data(), 16), msg.subspan(48, 16));
+}
+
 // State carried from one request of a chain to the next (3.3.5.2.7.2).
 struct Chain {
   std::shared_ptr<Session> session;
@@ -100,6 +114,31 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
   if (req.hdr.is_async() && cmd != Command::Cancel) {
     resp.status = st::INVALID_PARAMETER;
     return false;
+  }
+
+  // Signatures (3.3.5.2.4). An encrypted request is authenticated by its
+  // transform; otherwise a signed request is verified with the key of its
+  // session, and a session that requires signing refuses unsigned ones.
+  if (!req.encrypted_by) {
+    std::shared_ptr<Session> ss =
+        related ? chain.session
+                : (req.hdr.session_id != 0 ? server.sessions().find(req.hdr.session_id) : nullptr);
+    if (ss && ss->keys.valid()) {
+      if (req.hdr.is_signed()) {
+        if (!signature_ok(*ss, req.msg, req.hdr)) {
+          log::info("{}: bad signature on {} (mid {})", conn.peer(),
+                    wire::command_name(req.hdr.command), req.hdr.message_id);
+          resp.status = st::ACCESS_DENIED;
+          req.signature_failed = true;
+          return false;
+        }
+        req.signed_by = ss;
+      } else if (ss->signing_required && cmd != Command::Cancel &&
+                 cmd != Command::SessionSetup && conn.has_session(ss->id)) {
+        resp.status = st::ACCESS_DENIED;
+        return false;
+      }
+    }
   }
 
   // Credit charge against the payload (3.3.5.2.5).
@@ -149,6 +188,19 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
     req.session = chain.session;
   }
 
+  // Encryption (3.3.5.2.9): a session that encrypts accepts nothing in the
+  // clear, and an encrypted request must belong to the session whose keys
+  // decrypted it.
+  if (req.encrypted_by && !related && req.hdr.session_id != req.encrypted_by->id) {
+    resp.status = st::ACCESS_DENIED;
+    return false;
+  }
+  if (req.session && req.session->encrypt_data && !req.encrypted_by &&
+      cmd != Command::SessionSetup) {
+    resp.status = st::ACCESS_DENIED;
+    return false;
+  }
+
   // Tree connect (3.3.5.2.11).
   if (ci.needs_tree) {
     std::shared_ptr<TreeConnect> t;
@@ -175,6 +227,10 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
       t = it->second;
     }
     req.tree = t;
+    if (t->encrypt_required && !req.encrypted_by) {
+      resp.status = st::ACCESS_DENIED;  // the share requires encryption
+      return false;
+    }
   }
 
   // Related FileId substitution: a failed CREATE earlier in the chain
@@ -213,6 +269,10 @@ void append_response(OutFrame& out, const wire::Header& rq, Response& resp, uint
             (rq.flags & (wire::flags::RELATED_OPERATIONS | wire::flags::PRIORITY_MASK));
   h.message_id = rq.message_id;
   h.tree_id = resp.tree_id.value_or(rq.tree_id);
+  if (resp.async_id != 0) {
+    h.flags |= wire::flags::ASYNC_COMMAND;
+    h.async_id = resp.async_id;
+  }
   h.session_id = resp.session_id.value_or(rq.session_id);
 
   std::vector<uint8_t> msg(wire::kHeaderSize + resp.body.size());
@@ -220,7 +280,23 @@ void append_response(OutFrame& out, const wire::Header& rq, Response& resp, uint
   const size_t total = msg.size() + resp.payload_len;
   const size_t pad = last ? 0 : (8 - total % 8) % 8;
   if (!last) h.next_command = static_cast<uint32_t>(total + pad);
+  if (resp.sign_with) h.flags |= wire::flags::SIGNED;
   wire::encode_header(msg.data(), h);
+  if (resp.sign_with) {
+    // 3.3.4.1.1: over the whole message including the padding that
+    // precedes the next response of the chain.
+    static const uint8_t kPad[8] = {};
+    wire::Bytes pieces[3];
+    size_t n = 0;
+    pieces[n++] = wire::Bytes(msg.data(), msg.size());
+    if (resp.payload_len != 0) {
+      pieces[n++] = wire::Bytes(resp.payload.data() + resp.payload_offset, resp.payload_len);
+    }
+    if (pad != 0) pieces[n++] = wire::Bytes(kPad, pad);
+    auto sig = auth::smb_signature(resp.sign_with->keys, rq.message_id, true, false,
+                                   std::span<const wire::Bytes>(pieces, n));
+    std::memcpy(msg.data() + 48, sig.data(), 16);
+  }
   if (resp.preauth != nullptr) resp.preauth->update(wire::Bytes(msg.data(), msg.size()));
 
   out.segs.push_back({std::move(msg)});
@@ -250,20 +326,56 @@ void finish_frame(OutFrame& out) {
   }
 }
 
-rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index) {
+// The responses of a chain collected so far, until they are sent together.
+struct ChainState {
+  struct Done {
+    wire::Header hdr;
+    Response resp;
+    uint16_t credits;
+  };
+  Connection& conn;
+  std::shared_ptr<Session> encrypted_by;
+  std::vector<Done> done;
+
+  // Sends what has been collected, as one frame.
+  void flush() {
+    if (done.empty()) return;
+    OutFrame out;
+    for (size_t j = 0; j < done.size(); ++j) {
+      append_response(out, done[j].hdr, done[j].resp, done[j].credits, j + 1 == done.size());
+    }
+    done.clear();
+    if (encrypted_by) encrypt_frame(out, *encrypted_by);
+    finish_frame(out);
+    conn.send_frame(std::move(out));
+  }
+};
+
+bool go_async(Request& req) {
+  if (req.chain_state == nullptr || !req.last_in_chain || req.async_id != 0) {
+    return req.async_id != 0;
+  }
+  ChainState& cs = *req.chain_state;
+  req.async_id = req.conn.next_async_id();
+  // The interim response (3.3.4.2) carries the credits; the final one none.
+  Response interim;
+  interim.status = st::PENDING;
+  interim.async_id = req.async_id;
+  cs.done.push_back({req.hdr, std::move(interim), req.conn.credits().grant(req.hdr.credits)});
+  cs.flush();
+  return true;
+}
+
+rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
+                            std::shared_ptr<Session> encrypted_by) {
   std::vector<wire::MessageSpan> spans;
   if (wire::split_compound(frame, spans) != wire::Verdict::Ok) {
     log::info("{}: malformed compound chain, closing", conn.peer());
     conn.close();
     co_return;
   }
-  struct Done {
-    wire::Header hdr;
-    Response resp;
-    uint16_t credits;
-  };
-  std::vector<Done> done;
-  done.reserve(spans.size());
+  ChainState cs{conn, encrypted_by, {}};
+  cs.done.reserve(spans.size());
   Chain chain;
   for (size_t i = 0; i < spans.size(); ++i) {
     wire::Bytes msg = frame.subspan(spans[i].offset, spans[i].length);
@@ -304,6 +416,9 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index) 
 
     Request req(conn, hdr, msg);
     req.frame_buf_index = buf_index;
+    req.encrypted_by = encrypted_by;
+    req.chain_state = &cs;
+    req.last_in_chain = i + 1 == spans.size();
     Response resp;
     const CommandInfo& ci = kCommands[hdr.command];
     if (v == wire::Verdict::Invalid) {
@@ -315,6 +430,14 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index) 
       conn.close();
       co_return;
     }
+    // Sign the response of a signed request, and every response of a
+    // session that requires signing (3.3.4.1.1); encrypted responses are
+    // not signed.
+    if (!resp.sign_with && !req.encrypted_by && !req.signature_failed) {
+      std::shared_ptr<Session> ss = req.signed_by ? req.signed_by : req.session;
+      if (ss && ss->keys.valid() && (req.signed_by || ss->signing_required)) resp.sign_with = ss;
+    }
+    if (req.encrypted_by) resp.sign_with.reset();
     log::trace("{}: {} mid={} -> {}", conn.peer(), wire::command_name(hdr.command),
                hdr.message_id, wire::status_name(resp.status));
 
@@ -336,18 +459,53 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index) 
     }
 
     if (!resp.send) continue;  // CANCEL has no response
-    uint16_t credits = conn.credits().grant(hdr.credits);
+    // An asynchronous request's credits went out with its interim response.
+    uint16_t credits = req.async_id != 0 ? 0 : conn.credits().grant(hdr.credits);
+    resp.async_id = req.async_id;
     bool stop = resp.disconnect;
-    done.push_back({hdr, std::move(resp), credits});
+    cs.done.push_back({hdr, std::move(resp), credits});
     if (stop) break;
   }
-  if (done.empty()) co_return;
-  OutFrame out;
-  for (size_t j = 0; j < done.size(); ++j) {
-    append_response(out, done[j].hdr, done[j].resp, done[j].credits, j + 1 == done.size());
+  cs.flush();
+}
+
+void encrypt_frame(OutFrame& out, Session& s) {
+  const auth::SmbKeys& k = s.keys;
+  const size_t plain = out.total;
+  rt::Buffer buf = rt::Worker::current()->buffers().get(wire::kTransformHeaderSize + plain);
+  wire::TransformHeader th;
+  s.nonces.next(k.cipher, th.nonce);
+  th.original_size = static_cast<uint32_t>(plain);
+  th.flags = wire::TRANSFORM_FLAG_ENCRYPTED;
+  th.session_id = s.id;
+  wire::encode_transform(buf.data(), th);
+  std::vector<wire::Bytes> pieces;
+  for (size_t i = 1; i < out.segs.size(); ++i) {  // segs[0] is the NetBIOS header
+    const auto& seg = out.segs[i];
+    if (seg.buffer >= 0) {
+      pieces.emplace_back(out.buffers[static_cast<size_t>(seg.buffer)].data() + seg.offset,
+                          seg.length);
+    } else {
+      pieces.emplace_back(seg.bytes.data(), seg.bytes.size());
+    }
   }
-  finish_frame(out);
-  conn.send_frame(std::move(out));
+  uint8_t tag[16];
+  const auth::Aead alg = auth::is_gcm(k.cipher) ? auth::Aead::Gcm : auth::Aead::Ccm;
+  bool ok = auth::aead_encrypt(
+      alg, wire::Bytes(k.encryption_key.data(), k.encryption_key.size()),
+      wire::Bytes(th.nonce, auth::nonce_len(k.cipher)),
+      wire::Bytes(buf.data() + wire::kTransformAadOffset,
+                  wire::kTransformHeaderSize - wire::kTransformAadOffset),
+      pieces, buf.data() + wire::kTransformHeaderSize, tag);
+  if (!ok) std::abort();  // only on a key of the wrong size: a bug
+  std::memcpy(buf.data() + 4, tag, 16);
+  OutFrame enc;
+  enc.segs.push_back(std::move(out.segs[0]));
+  enc.buffers.push_back(std::move(buf));
+  enc.segs.push_back({{}, 0, 0, wire::kTransformHeaderSize + plain});
+  enc.total = wire::kTransformHeaderSize + plain;
+  enc.close_after = out.close_after;
+  out = std::move(enc);
 }
 
 rt::Task<void> smb1_upgrade(Connection& conn, uint16_t dialect) {

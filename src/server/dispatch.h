@@ -13,7 +13,14 @@
 
 namespace ringsmb::server {
 
-rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index);
+// encrypted_by: the session whose keys decrypted the frame (null when it
+// arrived in the clear); the responses are then encrypted with its keys.
+rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
+                            std::shared_ptr<Session> encrypted_by = nullptr);
+
+// Replaces the frame's messages by one TRANSFORM message encrypted with the
+// session's server-to-client key (MS-SMB2 3.3.4.1.4).
+void encrypt_frame(OutFrame& out, Session& s);
 
 // Answers an SMB1 multi-protocol NEGOTIATE with an SMB2 NEGOTIATE response
 // for `dialect` (0x02FF or 0x0202).
@@ -21,6 +28,13 @@ rt::Task<void> smb1_upgrade(Connection& conn, uint16_t dialect);
 
 // Builds the header + body of one response into out (used by dispatch and
 // by the SMB1 upgrade).
+// Sends the interim STATUS_PENDING response of req now (after any earlier
+// responses of its chain) and makes req asynchronous: its final response
+// will carry ASYNC_COMMAND and req.async_id. False when req cannot go
+// asynchronous (it is not the last request of its chain): it then
+// completes synchronously.
+bool go_async(Request& req);
+
 void append_response(OutFrame& out, const wire::Header& req_hdr, Response& resp,
                      uint16_t credits, bool last);
 void finish_frame(OutFrame& out);

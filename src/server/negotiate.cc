@@ -56,11 +56,20 @@ rt::Task<void> negotiate(Request& req, Response& resp) {
   wire::NegotiateResponse r;
   std::vector<uint8_t> spnego = auth::server_neg_token_init();
   r.security_mode = wire::NEGOTIATE_SIGNING_ENABLED;
+  if (cfg.signing == Signing::Mandatory) r.security_mode |= wire::NEGOTIATE_SIGNING_REQUIRED;
   r.dialect = chosen;
   r.server_guid = conn.server().guid();
   r.capabilities = 0;
   if (chosen >= wire::dialect::SMB210 && chosen != wire::dialect::WILDCARD) {
     r.capabilities |= wire::cap::LARGE_MTU;
+  }
+  uint16_t cipher = 0;
+  uint16_t signing_alg = wire::signalg::AES_CMAC;  // 3.x default without a context
+  // 3.0 and 3.0.2 announce encryption (AES-128-CCM) as a capability.
+  if ((chosen == wire::dialect::SMB300 || chosen == wire::dialect::SMB302) &&
+      cfg.encrypt != Encrypt::Off && (q->capabilities & wire::cap::ENCRYPTION)) {
+    r.capabilities |= wire::cap::ENCRYPTION;
+    cipher = wire::cipher::AES128_CCM;
   }
   const bool large = chosen >= wire::dialect::SMB210;
   r.max_transact = large ? cfg.max_io_size : 65536;
@@ -74,6 +83,7 @@ rt::Task<void> negotiate(Request& req, Response& resp) {
     // MS-SMB2 3.3.5.4: exactly one preauth integrity context with SHA-512.
     int preauth_count = 0, enc_count = 0, sign_count = 0;
     bool sha512 = false;
+    bool offered_cipher_ctx = false, offered_signing_ctx = false;
     for (const auto& c : q->contexts) {
       switch (c.type) {
         case wire::negctx::PREAUTH_INTEGRITY_CAPABILITIES: {
@@ -89,17 +99,39 @@ rt::Task<void> negotiate(Request& req, Response& resp) {
         }
         case wire::negctx::ENCRYPTION_CAPABILITIES: {
           ++enc_count;
-          if (!wire::parse_u16_list(c.data)) {
+          auto list = wire::parse_u16_list(c.data);
+          if (!list) {
             resp.status = st::INVALID_PARAMETER;
             co_return;
+          }
+          offered_cipher_ctx = true;
+          // The first of the client's ciphers that we have: the client lists
+          // them in its order of preference (3.3.5.4).
+          if (cfg.encrypt != Encrypt::Off) {
+            for (uint16_t id : *list) {
+              if (id >= wire::cipher::AES128_CCM && id <= wire::cipher::AES256_GCM) {
+                cipher = id;
+                break;
+              }
+            }
           }
           break;
         }
         case wire::negctx::SIGNING_CAPABILITIES: {
           ++sign_count;
-          if (!wire::parse_u16_list(c.data)) {
+          auto list = wire::parse_u16_list(c.data);
+          if (!list) {
             resp.status = st::INVALID_PARAMETER;
             co_return;
+          }
+          offered_signing_ctx = true;
+          // The first of the client's algorithms we have (all three).
+          signing_alg = wire::signalg::AES_CMAC;
+          for (uint16_t id : *list) {
+            if (id <= wire::signalg::AES_GMAC) {
+              signing_alg = id;
+              break;
+            }
           }
           break;
         }
@@ -121,6 +153,19 @@ rt::Task<void> negotiate(Request& req, Response& resp) {
     wire::st16(pre.data() + 4, wire::HASH_SHA512);
     auth::random_bytes(std::span<uint8_t>(pre.data() + 6, 32));
     r.contexts.emplace_back(wire::negctx::PREAUTH_INTEGRITY_CAPABILITIES, std::move(pre));
+    if (offered_cipher_ctx) {
+      // CipherCount 1: the chosen cipher, or 0 when none is shared.
+      std::vector<uint8_t> enc(4);
+      wire::st16(enc.data(), 1);
+      wire::st16(enc.data() + 2, cipher);
+      r.contexts.emplace_back(wire::negctx::ENCRYPTION_CAPABILITIES, std::move(enc));
+    }
+    if (offered_signing_ctx) {
+      std::vector<uint8_t> sig(4);
+      wire::st16(sig.data(), 1);
+      wire::st16(sig.data() + 2, signing_alg);
+      r.contexts.emplace_back(wire::negctx::SIGNING_CAPABILITIES, std::move(sig));
+    }
     conn.preauth().reset();
     conn.preauth().update(req.msg);
     resp.preauth = &conn.preauth();
@@ -128,6 +173,8 @@ rt::Task<void> negotiate(Request& req, Response& resp) {
 
   wire::encode_negotiate_response(resp.body, r);
   conn.set_server_capabilities(r.capabilities);
+  conn.set_cipher(cipher);
+  conn.set_signing_alg(signing_alg);
   conn.set_server_security_mode(r.security_mode);
   conn.set_negotiated(chosen, q->security_mode, q->capabilities, q->client_guid,
                       std::move(q->dialects));

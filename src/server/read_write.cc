@@ -13,6 +13,7 @@
 #include "rt/worker.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
+#include "server/oplock.h"
 #include "server/server.h"
 #include "server/session_ops.h"
 
@@ -163,6 +164,7 @@ rt::Task<void> write(Request& req, Response& resp) {
     resp.status = st::INVALID_PARAMETER;
     co_return;
   }
+  break_level2_oplocks(req.conn.server(), *open->file, open.get());
   const uint8_t* data = q->data.data();
   uint32_t done = 0;
   if (!open->stream.empty()) {

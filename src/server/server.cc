@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,6 +109,7 @@ struct Server::PerWorker {
 };
 
 Server::Server(Config cfg) : cfg_(std::move(cfg)) {
+  root_ = geteuid() == 0;
   auth::random_bytes(std::span<uint8_t>(guid_.b, 16));
   start_time_ = now_filetime();
   for (const auto& sc : cfg_.shares) {
@@ -255,6 +257,58 @@ void Server::register_connection(const std::shared_ptr<Connection>& c) {
 
 void Server::unregister_connection(Connection* c) {
   per_worker_[rt::Worker::current()->id()]->conns.erase(c);
+}
+
+std::optional<auth::UserRecord> Server::find_user(const std::string& name) {
+  std::lock_guard lk(users_mu_);
+  struct stat st {};
+  bool exists = ::stat(cfg_.passdb_file.c_str(), &st) == 0;
+  if (!exists) {
+    users_ = auth::UserDb();
+    users_loaded_ = false;
+    return std::nullopt;
+  }
+  if (!users_loaded_ || st.st_mtim.tv_sec != users_mtime_.tv_sec ||
+      st.st_mtim.tv_nsec != users_mtime_.tv_nsec) {
+    std::string err;
+    auto db = auth::UserDb::load(cfg_.passdb_file, &err);
+    if (!db) {
+      log::error("passdb: {}", err);
+    } else {
+      users_ = std::move(*db);
+      users_mtime_ = st.st_mtim;
+      users_loaded_ = true;
+    }
+  }
+  if (const auth::UserRecord* r = users_.find(name)) return *r;
+  return std::nullopt;
+}
+
+std::chrono::milliseconds Server::logon_failure_delay(const std::string& addr) {
+  std::lock_guard lk(failures_mu_);
+  auto it = failures_.find(addr);
+  if (it == failures_.end()) return std::chrono::milliseconds(0);
+  // Forgotten after a quiet quarter of an hour.
+  if (std::chrono::steady_clock::now() - it->second.last > std::chrono::minutes(15)) {
+    failures_.erase(it);
+    return std::chrono::milliseconds(0);
+  }
+  unsigned n = it->second.count;
+  if (n < 3) return std::chrono::milliseconds(0);
+  unsigned shift = std::min(n - 3, 5u);
+  return std::chrono::milliseconds(250u << shift);  // 250 ms doubling to 8 s
+}
+
+void Server::record_logon_result(const std::string& addr, bool ok) {
+  std::lock_guard lk(failures_mu_);
+  if (ok) {
+    failures_.erase(addr);
+    return;
+  }
+  auto& f = failures_[addr];
+  ++f.count;
+  f.last = std::chrono::steady_clock::now();
+  if (failures_.size() > 65536) failures_.clear();  // bound the table under attack
 }
 
 void Server::request_stop() {

@@ -2,12 +2,16 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "auth/userdb.h"
 #include "rt/worker.h"
 #include "server/config.h"
 #include "server/state.h"
@@ -45,6 +49,14 @@ class Server {
   // The ports actually bound (after bind(); port 0 in the config picks one).
   std::vector<uint16_t> bound_ports() const;
 
+  // The passdb entry of a user, reloading the file when it changed.
+  std::optional<auth::UserRecord> find_user(const std::string& name);
+  // Logon failures per source address: the delay to apply before answering
+  // the next failure, and the bookkeeping.
+  std::chrono::milliseconds logon_failure_delay(const std::string& addr);
+  void record_logon_result(const std::string& addr, bool ok);
+  bool running_as_root() const { return root_; }
+
   // Per-worker registry of live connections (for shutdown).
   void register_connection(const std::shared_ptr<Connection>& c);
   void unregister_connection(Connection* c);
@@ -66,6 +78,19 @@ class Server {
   std::atomic<bool> stopping_{false};
   struct PerWorker;
   std::vector<std::unique_ptr<PerWorker>> per_worker_;
+  bool root_ = false;
+
+  std::mutex users_mu_;
+  auth::UserDb users_;
+  struct timespec users_mtime_ {};
+  bool users_loaded_ = false;
+
+  struct Failures {
+    unsigned count = 0;
+    std::chrono::steady_clock::time_point last;
+  };
+  std::mutex failures_mu_;
+  std::unordered_map<std::string, Failures> failures_;
 };
 
 }  // namespace ringsmb::server

@@ -2,6 +2,7 @@
 
 #include "fs/streams.h"
 #include "server/log.h"
+#include "server/oplock.h"
 #include "server/server.h"
 
 namespace ringsmb::server {
@@ -44,6 +45,7 @@ rt::Task<int> query_open_info(Open& open, wire::FileInfo* out) {
 
 rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open) {
   if (open->closed.exchange(true)) co_return;
+  if (open->is_dir) notify_unwatch(*open);
   {
     std::lock_guard lk(session.mu);
     session.opens.erase(open->id.volatile_);
@@ -57,6 +59,13 @@ rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open
     // delete-pending when it is closed; the last close deletes it.
     if (open->delete_on_close) open->file->delete_pending = true;
     delete_now = v.empty() && open->file->delete_pending;
+    // A holder that closes ends its oplock, and any break in progress.
+    if (open->oplock == wire::oplock::LEVEL_II) open->file->level2_count--;
+    if (open->oplock != wire::oplock::NONE || open->oplock_breaking) {
+      open->oplock = wire::oplock::NONE;
+      open->oplock_breaking = false;
+      wake_break_waiters(*open->file);
+    }
   }
   if (delete_now && !open->stream.empty()) {
     int rc = fs::remove_stream(open->fd, open->stream);

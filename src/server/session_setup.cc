@@ -1,59 +1,64 @@
 // SESSION_SETUP and LOGOFF (MS-SMB2 3.3.5.5, 3.3.5.6).
 //
-// Authentication is SPNEGO-wrapped NTLMSSP (raw NTLMSSP is accepted too).
-// This foundation authenticates anonymous and guest logins: an anonymous
-// AUTHENTICATE gives a null session, any named user becomes a guest when
-// "map to guest" allows it (there is no user database yet).
-#include <ctime>
+// Authentication is SPNEGO-wrapped NTLMSSP (raw NTLMSSP is accepted too),
+// NTLMv2 only, against the passdb. Anonymous logons give a null session;
+// unknown users (and, with "map to guest = bad password", wrong passwords)
+// become guests when the configuration allows it. An authenticated session
+// gets its keys (3.3.5.5.3) and the Unix identity it acts as.
+#include <grp.h>
+#include <pwd.h>
 
-#include "auth/crypto.h"
-#include "auth/ntlmssp.h"
+#include <chrono>
+
+#include "auth/ntlm_server.h"
 #include "auth/spnego.h"
+#include "rt/ops.h"
 #include "server/handlers.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/session_ops.h"
-#include "wire/fscc.h"
 
 namespace ringsmb::server::handlers {
 
 namespace st = wire::status;
-namespace ntlm = auth::ntlm;
 
 namespace {
 
-struct NtlmContext {
+struct AuthContext {
+  explicit AuthContext(auth::NtlmServerConfig c) : ntlm(std::move(c)) {}
+  auth::NtlmServer ntlm;
   bool spnego = true;  // answer in SPNEGO, or raw NTLMSSP
-  bool challenged = false;
-  uint32_t flags = 0;
-  uint8_t challenge[8] = {};
-  std::vector<uint8_t> negotiate_msg;
-  std::vector<uint8_t> challenge_msg;
+  std::vector<uint8_t> mech_types_der;  // for mechListMIC
 };
 
-uint64_t now_filetime() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return wire::unix_to_filetime(ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec));
-}
-
-std::vector<uint8_t> wrap(const NtlmContext& ctx, auth::NegState state, bool first,
-                          wire::Bytes token) {
+std::vector<uint8_t> wrap(const AuthContext& ctx, auth::NegState state, bool first,
+                          wire::Bytes token, wire::Bytes mic = {}) {
   if (!ctx.spnego) return std::vector<uint8_t>(token.begin(), token.end());
-  return auth::server_neg_token_resp(state, first, token, {});
+  return auth::server_neg_token_resp(state, first, token, mic);
 }
 
-// Server flags for the CHALLENGE: what the client asked for that we do.
-uint32_t challenge_flags(uint32_t client) {
-  uint32_t f = ntlm::flag::NTLM | ntlm::flag::ALWAYS_SIGN | ntlm::flag::TARGET_TYPE_SERVER |
-               ntlm::flag::TARGET_INFO | ntlm::flag::VERSION | ntlm::flag::REQUEST_TARGET;
-  f |= (client & ntlm::flag::UNICODE) ? ntlm::flag::UNICODE : ntlm::flag::OEM;
-  for (uint32_t b : {ntlm::flag::SIGN, ntlm::flag::SEAL, ntlm::flag::EXTENDED_SESSIONSECURITY,
-                     ntlm::flag::NEG_128, ntlm::flag::NEG_56, ntlm::flag::KEY_EXCH,
-                     ntlm::flag::ANONYMOUS}) {
-    if (client & b) f |= b;
+// Looks up the Unix account a session acts as. False when it does not exist.
+// Fills unix_user, uid, gid and groups of s.
+bool resolve_identity(Session& s, const std::string& account) {
+  s.unix_user = account;
+  long bufsz = sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buf(static_cast<size_t>(bufsz > 0 ? bufsz : 16384));
+  passwd pw{};
+  passwd* res = nullptr;
+  if (getpwnam_r(account.c_str(), &pw, buf.data(), buf.size(), &res) != 0 || res == nullptr) {
+    return false;
   }
-  return f;
+  s.uid = pw.pw_uid;
+  s.gid = pw.pw_gid;
+  int n = 64;
+  std::vector<gid_t> groups(static_cast<size_t>(n));
+  if (getgrouplist(account.c_str(), pw.pw_gid, groups.data(), &n) < 0) {
+    groups.resize(static_cast<size_t>(n));
+    getgrouplist(account.c_str(), pw.pw_gid, groups.data(), &n);
+  }
+  groups.resize(static_cast<size_t>(n));
+  s.groups = std::move(groups);
+  return true;
 }
 
 }  // namespace
@@ -61,6 +66,7 @@ uint32_t challenge_flags(uint32_t client) {
 rt::Task<void> session_setup(Request& req, Response& resp) {
   Connection& conn = req.conn;
   Server& server = conn.server();
+  const Config& cfg = server.config();
   auto q = wire::parse_session_setup(req.msg);
   if (!q) {
     resp.status = q.status();
@@ -74,6 +80,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
 
   std::shared_ptr<Session> s;
   bool is_new = false;
+  bool reauth = false;
   if (req.hdr.session_id == 0) {
     s = server.sessions().create(conn.dialect());
     s->creator = &conn;
@@ -93,112 +100,234 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
       resp.status = st::NETWORK_SESSION_EXPIRED;
       co_return;
     }
+    reauth = s->state == SessionState::Valid;
   }
   resp.session_id = s->id;
-  auto fail = [&](wire::NtStatus status) -> void {
+  // A failed logon removes the session; a failed re-authentication too
+  // (its requests then get STATUS_USER_SESSION_DELETED).
+  auto fail = [&](wire::NtStatus status) {
     resp.status = status;
-    if (is_new || s->state == SessionState::InProgress) server.sessions().remove(s->id);
+    s->auth_ctx.reset();
+    if (reauth) {
+      conn.remove_session(s->id);
+      rt::spawn(destroy_session(server, s));
+    } else {
+      server.sessions().remove(s->id);
+    }
   };
-
-  if (conn.dialect() == wire::dialect::SMB311 && !conn.has_session(s->id)) {
-    s->preauth.update(req.msg);
-  }
+  const bool in_preauth = conn.dialect() == wire::dialect::SMB311 && !reauth;
+  if (in_preauth) s->preauth.update(req.msg);
+  auto more = [&](std::vector<uint8_t> token) {
+    resp.status = st::MORE_PROCESSING_REQUIRED;
+    wire::encode_session_setup_response(resp.body, 0, token);
+    if (in_preauth) {
+      resp.preauth = &s->preauth;
+      resp.preauth_owner = s;
+    }
+  };
 
   auto tok = auth::parse_client_token(q->security_buffer);
   if (!tok || !tok->ntlmssp_offered) {
     fail(tok ? st::NOT_SUPPORTED : st::INVALID_PARAMETER);
     co_return;
   }
-  auto ctx = std::static_pointer_cast<NtlmContext>(s->auth_ctx);
-  if (!ctx || tok->kind == auth::ClientToken::Kind::Init ||
-      tok->kind == auth::ClientToken::Kind::RawNtlmssp) {
+  auto ctx = std::static_pointer_cast<AuthContext>(s->auth_ctx);
+  if (tok->kind != auth::ClientToken::Kind::Resp || !ctx) {
     // A (re)start of authentication.
-    if (!ctx || !ctx->challenged || tok->kind == auth::ClientToken::Kind::Init) {
-      ctx = std::make_shared<NtlmContext>();
-      s->auth_ctx = ctx;
-    }
+    auth::NtlmServerConfig nc;
+    nc.nb_domain = cfg.workgroup;
+    nc.nb_computer = cfg.netbios_name;
+    nc.dns_computer = cfg.netbios_name;
+    ctx = std::make_shared<AuthContext>(nc);
     ctx->spnego = tok->kind != auth::ClientToken::Kind::RawNtlmssp;
-  }
-
-  wire::Bytes token = tok->mech_token;
-  if (tok->kind == auth::ClientToken::Kind::Init && !tok->ntlmssp_preferred) {
-    // The optimistic token is for a mechanism we do not speak: ask for
-    // NTLMSSP instead (RFC 4178 4.2.1).
-    auto out = auth::server_neg_token_resp(auth::NegState::AcceptIncomplete, true, {}, {});
-    resp.status = st::MORE_PROCESSING_REQUIRED;
-    wire::encode_session_setup_response(resp.body, 0, out);
-    if (conn.dialect() == wire::dialect::SMB311) {
-      resp.preauth = &s->preauth;
-      resp.preauth_owner = s;
+    ctx->mech_types_der.assign(tok->mech_types_der.begin(), tok->mech_types_der.end());
+    s->auth_ctx = ctx;
+    if (tok->kind == auth::ClientToken::Kind::Init && !tok->ntlmssp_preferred) {
+      // The optimistic token is for a mechanism we do not speak: offer
+      // NTLMSSP instead (RFC 4178 4.2.1).
+      more(auth::server_neg_token_resp(auth::NegState::AcceptIncomplete, true, {}, {}));
+      co_return;
     }
-    co_return;
   }
 
-  if (!ctx->challenged) {
-    auto neg = ntlm::parse_negotiate(token);
-    if (!neg) {
+  if (!ctx->ntlm.challenged()) {
+    auto challenge = ctx->ntlm.challenge(tok->mech_token);
+    if (!challenge) {
       fail(st::INVALID_PARAMETER);
       co_return;
     }
-    ctx->negotiate_msg.assign(token.begin(), token.end());
-    ntlm::ChallengeParams p;
-    p.flags = challenge_flags(neg->flags);
-    auth::random_bytes(p.server_challenge);
-    std::memcpy(ctx->challenge, p.server_challenge, 8);
-    p.nb_domain = server.config().workgroup;
-    p.nb_computer = server.config().netbios_name;
-    p.dns_domain = "";
-    p.dns_computer = server.config().netbios_name;
-    p.timestamp = now_filetime();
-    ctx->flags = p.flags;
-    ctx->challenge_msg = ntlm::build_challenge(p);
-    ctx->challenged = true;
-    auto out = wrap(*ctx, auth::NegState::AcceptIncomplete, true, ctx->challenge_msg);
-    resp.status = st::MORE_PROCESSING_REQUIRED;
-    wire::encode_session_setup_response(resp.body, 0, out);
-    if (conn.dialect() == wire::dialect::SMB311) {
-      resp.preauth = &s->preauth;
-      resp.preauth_owner = s;
-    }
+    more(wrap(*ctx, auth::NegState::AcceptIncomplete, true, *challenge));
     co_return;
   }
 
-  auto am = ntlm::parse_authenticate(token);
-  if (!am) {
-    fail(st::INVALID_PARAMETER);
-    co_return;
+  std::optional<auth::UserRecord> record;
+  auto result = ctx->ntlm.authenticate(tok->mech_token, [&](const std::string& name) {
+    record = server.find_user(name);
+    return record ? std::optional<auth::Key16>(record->nt_hash) : std::nullopt;
+  });
+  using O = auth::NtlmServer::Outcome;
+  const std::string& addr = conn.peer_addr();
+  bool guest = false, anonymous = false;
+  switch (result.outcome) {
+    case O::Malformed:
+      fail(st::INVALID_PARAMETER);
+      co_return;
+    case O::Anonymous:
+      anonymous = true;
+      break;
+    case O::Authenticated:
+      guest = cfg.guest_only;
+      break;
+    case O::UnknownUser:
+      guest = cfg.guest_only || cfg.map_to_guest == "bad user" || cfg.map_to_guest == "bad password";
+      break;
+    case O::WrongPassword:
+      guest = cfg.guest_only || cfg.map_to_guest == "bad password";
+      break;
+    case O::Refused:
+      guest = cfg.guest_only;
+      break;
   }
-  uint16_t session_flags = 0;
-  if (ntlm::is_anonymous(*am)) {
-    session_flags = wire::SESSION_FLAG_IS_NULL;
-    s->anonymous = true;
-  } else if (server.config().map_to_guest != "never" || server.config().guest_only) {
-    // No user database yet: every named user is a guest.
-    session_flags = wire::SESSION_FLAG_IS_GUEST;
-    s->guest = true;
-  } else {
-    log::info("{}: logon of {}\\{} refused (no user database, map to guest = never)",
-              conn.peer(), am->domain, am->user);
+  const bool authenticated = result.outcome == O::Authenticated && !guest;
+  if (!authenticated && !guest && !anonymous) {
+    auto delay = server.logon_failure_delay(addr);
+    server.record_logon_result(addr, false);
+    log::info("{}: logon of {}\\{} failed ({})", conn.peer(), result.domain, result.user,
+              result.outcome == O::UnknownUser     ? "unknown user"
+              : result.outcome == O::WrongPassword ? "wrong password"
+                                                   : "LM/NTLMv1 refused");
+    if (delay.count() > 0) co_await rt::sleep(delay);
     fail(st::LOGON_FAILURE);
     co_return;
   }
-  s->user = am->user;
-  s->domain = am->domain;
+  if ((guest || anonymous) && cfg.signing == Signing::Mandatory) {
+    // Guests have no key to sign with.
+    log::info("{}: guest/anonymous logon refused: server signing is mandatory", conn.peer());
+    fail(st::ACCESS_DENIED);
+    co_return;
+  }
+
+  // SPNEGO mechListMIC (MS-SPNG 3.1.5.1): required both ways once the
+  // NTLMSSP exchange carried a MIC.
+  std::vector<uint8_t> our_mic;
+  if (authenticated && ctx->spnego && ctx->ntlm.mic_present()) {
+    if (tok->mech_list_mic.empty() ||
+        !ctx->ntlm.verify_mech_list_mic(ctx->mech_types_der, tok->mech_list_mic)) {
+      server.record_logon_result(addr, false);
+      fail(st::LOGON_FAILURE);
+      co_return;
+    }
+    our_mic = ctx->ntlm.sign_mech_list(ctx->mech_types_der);
+  }
+
+  // Identity: the user's Unix account, or the guest account.
+  std::string account = authenticated ? record->unix_user : cfg.guest_account;
+  Session probe;
+  if (!resolve_identity(probe, account) && server.running_as_root()) {
+    log::warn("{}: Unix account '{}' for {} does not exist", conn.peer(), account, result.user);
+    fail(st::LOGON_FAILURE);
+    co_return;
+  }
+
+  if (reauth) {
+    // Re-authentication (3.3.5.5.3) keeps the session and its keys; what
+    // the session may do follows the new identity, as Samba does.
+    {
+      std::lock_guard lk(s->mu);
+      s->user = result.user;
+      s->domain = result.domain;
+      s->guest = guest;
+      s->anonymous = anonymous;
+      s->unix_user = probe.unix_user;
+      s->uid = probe.uid;
+      s->gid = probe.gid;
+      s->groups = probe.groups;
+    }
+    s->auth_ctx.reset();
+    server.record_logon_result(addr, true);
+    log::info("{}: session 0x{:x} re-authenticated as {}", conn.peer(), s->id,
+              anonymous ? std::string("anonymous") : result.user);
+    uint16_t flags = guest ? wire::SESSION_FLAG_IS_GUEST
+                     : anonymous ? wire::SESSION_FLAG_IS_NULL : 0;
+    if (s->encrypt_data) flags |= wire::SESSION_FLAG_ENCRYPT_DATA;
+    wire::encode_session_setup_response(resp.body, flags,
+                                        wrap(*ctx, auth::NegState::AcceptCompleted, false, {}, our_mic));
+    if (s->keys.valid()) resp.sign_with = s;
+    co_return;
+  }
+  s->unix_user = probe.unix_user;
+  s->uid = probe.uid;
+  s->gid = probe.gid;
+  s->groups = probe.groups;
+
+  s->user = result.user;
+  s->domain = result.domain;
+  s->guest = guest;
+  s->anonymous = anonymous;
+  uint16_t session_flags = guest ? wire::SESSION_FLAG_IS_GUEST
+                           : anonymous ? wire::SESSION_FLAG_IS_NULL : 0;
+  if (authenticated) {
+    s->keys = auth::derive_smb_keys(ctx->ntlm.session_key(), conn.dialect(), conn.signing_alg(),
+                                    conn.cipher(), &s->preauth.value());
+    s->signing_required = cfg.signing == Signing::Mandatory ||
+                          (conn.client_security_mode() & wire::NEGOTIATE_SIGNING_REQUIRED) ||
+                          (q->security_mode & wire::NEGOTIATE_SIGNING_REQUIRED);
+    if (cfg.encrypt == Encrypt::Required || (cfg.encrypt == Encrypt::Desired && conn.can_encrypt())) {
+      if (!conn.can_encrypt()) {
+        log::info("{}: {} refused: encryption is required and the client cannot encrypt",
+                  conn.peer(), result.user);
+        fail(st::ACCESS_DENIED);
+        co_return;
+      }
+      s->encrypt_data = true;
+      session_flags |= wire::SESSION_FLAG_ENCRYPT_DATA;
+    }
+  } else if (cfg.encrypt == Encrypt::Required) {
+    fail(st::ACCESS_DENIED);  // nothing to encrypt with
+    co_return;
+  }
   s->auth_ctx.reset();
   {
     std::lock_guard lk(s->mu);
     s->state = SessionState::Valid;
   }
   conn.add_session(s);
-  log::info("{}: session 0x{:x} for {} ({})", conn.peer(), s->id,
-            s->anonymous ? std::string("anonymous") : am->user, s->guest ? "guest" : "null");
-  auto out = wrap(*ctx, auth::NegState::AcceptCompleted, false, {});
-  wire::encode_session_setup_response(resp.body, session_flags, out);
+  // A reconnecting client names its previous session: it ends, with its
+  // opens, when the same user authenticated (3.3.5.5.3).
+  if (q->previous_session_id != 0 && q->previous_session_id != s->id && authenticated) {
+    if (auto prev = server.sessions().find(q->previous_session_id)) {
+      bool same_user;
+      {
+        std::lock_guard lk(prev->mu);
+        same_user = prev->state == SessionState::Valid && !prev->guest && !prev->anonymous &&
+                    wire::equal_ci(prev->user, result.user);
+      }
+      if (same_user) {
+        log::info("{}: session 0x{:x} replaces 0x{:x}", conn.peer(), s->id, prev->id);
+        co_await destroy_session(server, prev);
+      }
+    }
+  }
+  server.record_logon_result(addr, true);
+  log::info("{}: session 0x{:x}: {}{}{} as {}", conn.peer(), s->id,
+            anonymous ? std::string("anonymous") : result.user, guest ? " (guest)" : "",
+            s->signing_required ? ", signed" : s->encrypt_data ? ", encrypted" : "", account);
+  wire::encode_session_setup_response(resp.body, session_flags,
+                                      wrap(*ctx, auth::NegState::AcceptCompleted, false, {}, our_mic));
+  // The final response is signed: always on 3.1.1 (3.3.5.5.3), otherwise
+  // when signing is in use.
+  if (s->keys.valid() && (conn.dialect() == wire::dialect::SMB311 || s->signing_required ||
+                          req.hdr.is_signed())) {
+    resp.sign_with = s;
+  }
+  (void)is_new;
 }
 
 rt::Task<void> logoff(Request& req, Response& resp) {
   auto s = req.session;
   req.conn.remove_session(s->id);
+  // The response goes out signed with the keys of the session it ends.
+  if (s->keys.valid() && (s->signing_required || req.hdr.is_signed())) resp.sign_with = s;
   co_await destroy_session(req.conn.server(), s);
   wire::encode_empty_response(resp.body, 4);
 }

@@ -10,6 +10,7 @@
 #include "rt/ops.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
+#include "server/oplock.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "server/session_ops.h"
@@ -275,6 +276,7 @@ rt::Task<void> set_info(Request& req, Response& resp) {
           s = st::INVALID_PARAMETER;
           break;
         }
+        break_level2_oplocks(req.conn.server(), *open->file, open.get());
         if (!open->stream.empty()) {
           std::lock_guard lk(open->file->mu);
           std::vector<uint8_t> value;

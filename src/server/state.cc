@@ -20,11 +20,13 @@ std::shared_ptr<Session> SessionTable::create(uint16_t dialect) {
     uint8_t r[8];
     auth::random_bytes(r);
     for (uint8_t b : r) next_ = (next_ << 8) | b;
-    next_ &= 0x0000FFFFFFFFFFFFull;
+    // Within 32 bits: some clients (and smbtorture) keep session ids in a
+    // 32-bit field, as Samba's and Windows' ids allow.
+    next_ &= 0x7FFFFFFFull;
   }
   do {
-    ++next_;
-  } while (next_ == 0 || next_ == ~uint64_t{0} || map_.count(next_) != 0);
+    next_ = (next_ + 1) & 0xFFFFFFFFull;
+  } while (next_ == 0 || map_.count(next_) != 0);
   s->id = next_;
   map_[s->id] = s;
   return s;

@@ -13,16 +13,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sys/types.h>
 #include <string>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "auth/crypto.h"
+#include "auth/smb_keys.h"
 #include "fs/dir.h"
+#include "rt/signal.h"
 #include "fs/names.h"
 #include "fs/share.h"
 #include "server/config.h"
+#include "server/notify.h"
 #include "wire/messages.h"
 
 namespace ringsmb::server {
@@ -38,9 +42,11 @@ struct TreeConnect {
   std::shared_ptr<const ShareRuntime> share;
   bool read_only = false;
   uint32_t maximal_access = 0;
+  bool encrypt_required = false;  // the share demands encrypted requests
 };
 
 struct Open;
+class Connection;
 
 // MS-FSA's Stream: one per (device, inode, stream name) while any open
 // refers to it. The unnamed data stream (the file itself) has stream "".
@@ -51,6 +57,9 @@ struct FileObject {
   std::mutex mu;
   std::vector<Open*> opens;  // guarded by mu
   bool delete_pending = false;  // guarded by mu
+  // Opens waiting for an oplock break to complete (guarded by mu).
+  std::vector<std::shared_ptr<rt::Signal>> break_waiters;
+  std::atomic<int> level2_count{0};  // opens holding a level II oplock
 };
 
 // Directory enumeration state of an open directory (MS-SMB2 3.3.5.18).
@@ -82,6 +91,16 @@ struct Open {
   DirEnum dir;  // guarded by dir_mu
   std::atomic<bool> closed{false};
 
+  // Oplock (MS-SMB2 3.3.1.10), guarded by file->mu.
+  uint8_t oplock = 0;         // wire::oplock::NONE, LEVEL_II, EXCLUSIVE, BATCH
+  bool oplock_breaking = false;
+  uint8_t oplock_break_to = 0;
+  // Where break notifications for this open go.
+  std::weak_ptr<Connection> conn;
+  rt::Worker* worker = nullptr;
+  // CHANGE_NOTIFY on a directory.
+  NotifyState notify;
+
   ~Open();
 };
 
@@ -97,6 +116,16 @@ struct Session {
   bool anonymous = false;
   std::string user;
   std::string domain;
+  // Keys of an authenticated (non-guest) session (MS-SMB2 3.3.5.5.3).
+  auth::SmbKeys keys;
+  bool signing_required = false;
+  bool encrypt_data = false;  // every request must arrive encrypted
+  auth::NonceSource nonces;
+  // The Unix account file operations run as (when the server is root).
+  std::string unix_user;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
   // SMB 3.1.1: the session's preauth hash, seeded from the connection's.
   auth::PreauthHash preauth;
   // NTLMSSP exchange in progress (server side), opaque to this header.
