@@ -32,7 +32,11 @@ class [[nodiscard]] Op final : public Completion {
   explicit Op(Prep p) : prep_(p) {}
   Op(const Op&) = delete;
   Op& operator=(const Op&) = delete;
-  Op(Op&& o) noexcept : prep_(o.prep_) {}
+  // GCC moves an awaitable given as an xvalue into the coroutine frame
+  // before awaiting it, so the move must carry everything (a dropped
+  // deadline would make the op wait forever). Never moved once submitted.
+  Op(Op&& o) noexcept
+      : prep_(o.prep_), timeout_(o.timeout_), has_timeout_(o.has_timeout_) {}
 
   // With a deadline, the op is linked to a LINK_TIMEOUT; if the time runs
   // out first the op completes with -ECANCELED.
