@@ -94,12 +94,12 @@ Share::~Share() {
   if (root_fd_ >= 0) ::close(root_fd_);
 }
 
-rt::Task<int> Share::open_dir(std::string_view real_rel) {
+rt::Task<int> Share::open_dir(std::string_view real_rel, const Cred& c) {
   std::string p(real_rel);
   open_how how{};
   how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   how.resolve = kResolve;
-  co_return co_await rt::openat2(root_fd_, dot_if_empty(p), &how);
+  co_return co_await rt::openat2(root_fd_, dot_if_empty(p), &how).as(rt::personality_for(c.get()));
 }
 
 std::string find_name_ci(int dirfd, std::string_view name) {
@@ -126,18 +126,19 @@ std::string find_name_ci(int dirfd, std::string_view name) {
   return found;
 }
 
-rt::Task<Lookup> Share::resolve_ci(std::string rel) {
+rt::Task<Lookup> Share::resolve_ci(std::string rel, Cred c) {
+  const int pers = rt::personality_for(c.get());
   Lookup out;
   auto [parent, last] = split_parent(rel);
   std::string real_parent;
   if (!parent.empty()) {
     // Does the parent exist with this exact spelling?
-    int pfd = co_await open_dir(parent);
+    int pfd = co_await open_dir(parent, c);
     if (pfd >= 0) {
       ::close(pfd);
       real_parent = std::string(parent);
     } else if (pfd == -ENOENT && !case_sensitive_) {
-      Lookup p = co_await resolve_ci(std::string(parent));
+      Lookup p = co_await resolve_ci(std::string(parent), c);
       if (p.err != 0) {
         out.err = p.err;
         out.parent_missing = true;
@@ -152,7 +153,7 @@ rt::Task<Lookup> Share::resolve_ci(std::string rel) {
       co_return out;
     }
   }
-  int dfd = co_await open_dir(real_parent);
+  int dfd = co_await open_dir(real_parent, c);
   if (dfd < 0) {
     out.err = dfd == -ENOTDIR ? ENOENT : -dfd;
     out.parent_missing = true;
@@ -167,20 +168,21 @@ rt::Task<Lookup> Share::resolve_ci(std::string rel) {
     co_return out;
   }
   out.path = join(real_parent, name);
-  int rc = co_await rt::statx(dfd, name.c_str(), AT_SYMLINK_NOFOLLOW, kStatxMask, &out.stx);
+  int rc = co_await rt::statx(dfd, name.c_str(), AT_SYMLINK_NOFOLLOW, kStatxMask, &out.stx).as(pers);
   out.err = rc < 0 ? -rc : 0;
   co_return out;
 }
 
-rt::Task<OpenOutcome> Share::open_existing(std::string rel, int flags) {
+rt::Task<OpenOutcome> Share::open_existing(std::string rel, int flags, Cred c) {
+  const int pers = rt::personality_for(c.get());
   OpenOutcome out;
   open_how how{};
   how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   how.resolve = kResolve;
   std::string path = rel;
-  int fd = co_await rt::openat2(root_fd_, dot_if_empty(path), &how);
+  int fd = co_await rt::openat2(root_fd_, dot_if_empty(path), &how).as(pers);
   if (fd == -ENOENT && !case_sensitive_ && !rel.empty()) {
-    Lookup l = co_await resolve_ci(rel);
+    Lookup l = co_await resolve_ci(rel, c);
     out.path = l.path;
     out.parent_missing = l.parent_missing;
     if (l.err != 0) {
@@ -188,13 +190,13 @@ rt::Task<OpenOutcome> Share::open_existing(std::string rel, int flags) {
       co_return out;
     }
     path = l.path;
-    fd = co_await rt::openat2(root_fd_, dot_if_empty(path), &how);
+    fd = co_await rt::openat2(root_fd_, dot_if_empty(path), &how).as(pers);
   } else if (fd == -ENOENT || fd == -ENOTDIR) {
     // Is the parent there at all? (OBJECT_PATH_NOT_FOUND vs NAME_NOT_FOUND)
     auto [parent, last] = split_parent(rel);
     (void)last;
     if (!parent.empty()) {
-      int pfd = co_await open_dir(parent);
+      int pfd = co_await open_dir(parent, c);
       if (pfd >= 0) {
         ::close(pfd);
       } else {
@@ -208,7 +210,7 @@ rt::Task<OpenOutcome> Share::open_existing(std::string rel, int flags) {
     // Directories cannot be opened for writing; the caller decides whether
     // a directory is acceptable.
     how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-    fd = co_await rt::openat2(root_fd_, dot_if_empty(path), &how);
+    fd = co_await rt::openat2(root_fd_, dot_if_empty(path), &how).as(pers);
   }
   if (fd < 0) {
     out.err = -fd;
@@ -221,14 +223,15 @@ rt::Task<OpenOutcome> Share::open_existing(std::string rel, int flags) {
   co_return out;
 }
 
-rt::Task<OpenOutcome> Share::create_file(std::string real_rel, int flags, mode_t mode) {
+rt::Task<OpenOutcome> Share::create_file(std::string real_rel, int flags, mode_t mode, Cred c) {
+  const int pers = rt::personality_for(c.get());
   OpenOutcome out;
   out.path = real_rel;
   open_how how{};
   how.flags = static_cast<uint64_t>(flags) | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY;
   how.mode = mode;
   how.resolve = kResolve;
-  int fd = co_await rt::openat2(root_fd_, real_rel.c_str(), &how);
+  int fd = co_await rt::openat2(root_fd_, real_rel.c_str(), &how).as(pers);
   if (fd < 0) {
     out.err = -fd;
     if (fd == -ENOENT || fd == -ENOTDIR) out.parent_missing = true;
@@ -238,19 +241,20 @@ rt::Task<OpenOutcome> Share::create_file(std::string real_rel, int flags, mode_t
   co_return out;
 }
 
-rt::Task<OpenOutcome> Share::create_dir(std::string real_rel, mode_t mode) {
+rt::Task<OpenOutcome> Share::create_dir(std::string real_rel, mode_t mode, Cred c) {
+  const int pers = rt::personality_for(c.get());
   OpenOutcome out;
   out.path = real_rel;
   auto [parent, last] = split_parent(real_rel);
   std::string name(last);
-  int pfd = co_await open_dir(parent);
+  int pfd = co_await open_dir(parent, c);
   if (pfd < 0) {
     out.err = pfd == -ENOTDIR ? ENOENT : -pfd;
     out.parent_missing = true;
     co_return out;
   }
   FdGuard g{pfd};
-  int rc = co_await rt::mkdirat(pfd, name.c_str(), mode);
+  int rc = co_await rt::mkdirat(pfd, name.c_str(), mode).as(pers);
   if (rc < 0) {
     out.err = -rc;
     co_return out;
@@ -258,7 +262,7 @@ rt::Task<OpenOutcome> Share::create_dir(std::string real_rel, mode_t mode) {
   open_how how{};
   how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
   how.resolve = kResolve;
-  int fd = co_await rt::openat2(pfd, name.c_str(), &how);
+  int fd = co_await rt::openat2(pfd, name.c_str(), &how).as(pers);
   if (fd < 0) {
     out.err = -fd;
     co_return out;
@@ -268,20 +272,21 @@ rt::Task<OpenOutcome> Share::create_dir(std::string real_rel, mode_t mode) {
   co_return out;
 }
 
-rt::Task<Lookup> Share::lookup(std::string rel) {
+rt::Task<Lookup> Share::lookup(std::string rel, Cred c) {
+  const int pers = rt::personality_for(c.get());
   Lookup out;
   out.path = rel;
   if (rel.empty()) {
-    int rc = co_await rt::statx(root_fd_, "", AT_EMPTY_PATH, kStatxMask, &out.stx);
+    int rc = co_await rt::statx(root_fd_, "", AT_EMPTY_PATH, kStatxMask, &out.stx).as(pers);
     out.err = rc < 0 ? -rc : 0;
     co_return out;
   }
   auto [parent, last] = split_parent(rel);
   std::string name(last);
-  int pfd = co_await open_dir(parent);
+  int pfd = co_await open_dir(parent, c);
   if (pfd >= 0) {
     FdGuard g{pfd};
-    int rc = co_await rt::statx(pfd, name.c_str(), AT_SYMLINK_NOFOLLOW, kStatxMask, &out.stx);
+    int rc = co_await rt::statx(pfd, name.c_str(), AT_SYMLINK_NOFOLLOW, kStatxMask, &out.stx).as(pers);
     if (rc == 0) co_return out;
     if (rc != -ENOENT || case_sensitive_) {
       out.err = -rc;
@@ -292,32 +297,34 @@ rt::Task<Lookup> Share::lookup(std::string rel) {
     out.parent_missing = true;
     co_return out;
   }
-  co_return co_await resolve_ci(rel);
+  co_return co_await resolve_ci(rel, c);
 }
 
-rt::Task<int> Share::unlink(std::string real_rel, bool dir) {
+rt::Task<int> Share::unlink(std::string real_rel, bool dir, Cred c) {
+  const int pers = rt::personality_for(c.get());
   auto [parent, last] = split_parent(real_rel);
   if (last.empty()) co_return -EINVAL;
   std::string name(last);
-  int pfd = co_await open_dir(parent);
+  int pfd = co_await open_dir(parent, c);
   if (pfd < 0) co_return pfd;
   FdGuard g{pfd};
-  co_return co_await rt::unlinkat(pfd, name.c_str(), dir ? AT_REMOVEDIR : 0);
+  co_return co_await rt::unlinkat(pfd, name.c_str(), dir ? AT_REMOVEDIR : 0).as(pers);
 }
 
-rt::Task<int> Share::rename(std::string from_rel, std::string to_rel, bool replace) {
+rt::Task<int> Share::rename(std::string from_rel, std::string to_rel, bool replace, Cred c) {
+  const int pers = rt::personality_for(c.get());
   auto [fp, fl] = split_parent(from_rel);
   auto [tp, tl] = split_parent(to_rel);
   if (fl.empty() || tl.empty()) co_return -EINVAL;
   std::string fname(fl), tname(tl);
-  int ffd = co_await open_dir(fp);
+  int ffd = co_await open_dir(fp, c);
   if (ffd < 0) co_return ffd;
   FdGuard g1{ffd};
-  int tfd = co_await open_dir(tp);
+  int tfd = co_await open_dir(tp, c);
   if (tfd < 0) co_return tfd;
   FdGuard g2{tfd};
   co_return co_await rt::renameat(ffd, fname.c_str(), tfd, tname.c_str(),
-                                  replace ? 0 : RENAME_NOREPLACE);
+                                  replace ? 0 : RENAME_NOREPLACE).as(pers);
 }
 
 int Share::path_of_fd(int fd, std::string* rel) const {
@@ -382,7 +389,8 @@ DosMeta Share::read_dos_at(int dirfd, const char* name) const {
   return decode_dos(b, n);
 }
 
-rt::Task<int> Share::write_dos(int fd, const DosMeta& m) {
+rt::Task<int> Share::write_dos(int fd, const DosMeta& m, Cred c) {
+  rt::AsUser as(c.get());
   if (!xattrs_) co_return -EOPNOTSUPP;
   uint8_t b[kDosSize];
   wire::st32(b, 2);

@@ -16,10 +16,16 @@
 #include <string>
 #include <string_view>
 
+#include "rt/creds.h"
 #include "rt/task.h"
 #include "wire/fscc.h"
 
 namespace ringsmb::fs {
+
+// Whose credentials a file operation runs with: null is the server's own
+// (rt/creds.h). Ops through the ring get the user's personality; the
+// synchronous calls that change something run inside rt::AsUser.
+using Cred = std::shared_ptr<const rt::Identity>;
 
 // DOS attributes and creation time kept in a user xattr, where the file
 // system has them.
@@ -76,18 +82,18 @@ class Share {
   // is case sensitive) a case-insensitive match for each missing component.
   // flags are open(2) flags; directories opened for writing are reopened
   // read-only with O_DIRECTORY (is_dir tells).
-  rt::Task<OpenOutcome> open_existing(std::string rel, int flags);
+  rt::Task<OpenOutcome> open_existing(std::string rel, int flags, Cred c = {});
   // Creates and opens a new regular file at a real path (O_CREAT|O_EXCL).
-  rt::Task<OpenOutcome> create_file(std::string real_rel, int flags, mode_t mode);
+  rt::Task<OpenOutcome> create_file(std::string real_rel, int flags, mode_t mode, Cred c = {});
   // Creates a directory and opens it.
-  rt::Task<OpenOutcome> create_dir(std::string real_rel, mode_t mode);
+  rt::Task<OpenOutcome> create_dir(std::string real_rel, mode_t mode, Cred c = {});
   // Finds the on-disk name for rel without keeping anything open.
-  rt::Task<Lookup> lookup(std::string rel);
+  rt::Task<Lookup> lookup(std::string rel, Cred c = {});
 
   // Removes a real path (one final component under a safely opened parent).
-  rt::Task<int> unlink(std::string real_rel, bool dir);
+  rt::Task<int> unlink(std::string real_rel, bool dir, Cred c = {});
   // Renames; replace=false fails with EEXIST when the target exists.
-  rt::Task<int> rename(std::string from_rel, std::string to_rel, bool replace);
+  rt::Task<int> rename(std::string from_rel, std::string to_rel, bool replace, Cred c = {});
 
   // The current real relative path of an open descriptor (follows renames),
   // or an error when it is no longer under the root.
@@ -95,7 +101,7 @@ class Share {
 
   rt::Task<int> stat_fd(int fd, struct statx* out);
   rt::Task<DosMeta> read_dos(int fd);
-  rt::Task<int> write_dos(int fd, const DosMeta& m);
+  rt::Task<int> write_dos(int fd, const DosMeta& m, Cred c = {});
   // DOS metadata of a name inside an open directory (for listings).
   DosMeta read_dos_at(int dirfd, const char* name) const;
 
@@ -108,9 +114,9 @@ class Share {
  private:
   Share() = default;
   // Opens a real directory path beneath the root (O_DIRECTORY).
-  rt::Task<int> open_dir(std::string_view real_rel);
+  rt::Task<int> open_dir(std::string_view real_rel, const Cred& c);
   // Case-insensitive mapping of rel onto existing names.
-  rt::Task<Lookup> resolve_ci(std::string rel);
+  rt::Task<Lookup> resolve_ci(std::string rel, Cred c);
 
   int root_fd_ = -1;
   std::string root_;

@@ -36,7 +36,10 @@ class [[nodiscard]] Op final : public Completion {
   // before awaiting it, so the move must carry everything (a dropped
   // deadline would make the op wait forever). Never moved once submitted.
   Op(Op&& o) noexcept
-      : prep_(o.prep_), timeout_(o.timeout_), has_timeout_(o.has_timeout_) {}
+      : prep_(o.prep_),
+        timeout_(o.timeout_),
+        has_timeout_(o.has_timeout_),
+        personality_(o.personality_) {}
 
   // With a deadline, the op is linked to a LINK_TIMEOUT; if the time runs
   // out first the op completes with -ECANCELED.
@@ -47,6 +50,12 @@ class [[nodiscard]] Op final : public Completion {
     return std::move(*this);
   }
 
+  // Runs the op with a registered personality (rt/creds.h); 0: none.
+  Op&& as(int personality) && {
+    personality_ = static_cast<uint16_t>(personality);
+    return std::move(*this);
+  }
+
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
     h_ = h;
@@ -54,6 +63,7 @@ class [[nodiscard]] Op final : public Completion {
     if (has_timeout_) r->reserve(2);
     io_uring_sqe* s = r->sqe();
     prep_(s);
+    s->personality = personality_;
     io_uring_sqe_set_data(s, static_cast<Completion*>(this));
     if (has_timeout_) {
       s->flags |= IOSQE_IO_LINK;
@@ -76,6 +86,7 @@ class [[nodiscard]] Op final : public Completion {
   std::coroutine_handle<> h_;
   __kernel_timespec timeout_{};
   bool has_timeout_ = false;
+  uint16_t personality_ = 0;
   int res_ = 0;
   uint32_t flags_ = 0;
 };

@@ -55,6 +55,7 @@ struct Request {
   wire::Bytes msg;  // this request, header included
   std::shared_ptr<Session> session;
   std::shared_ptr<TreeConnect> tree;
+  fs::Cred cred;  // the session's credentials for file operations
   // Related compounds: the FileId of the previous request, substituted
   // for the all-ones placeholder by resolve_file_id().
   std::optional<wire::FileId> related_file_id;

@@ -195,11 +195,11 @@ rt::Task<void> create(Request& req, Response& resp) {
   uint32_t action = wire::createaction::OPENED;
   bool created = false;
   auto create_new = [&](const std::string& real) -> rt::Task<fs::OpenOutcome> {
-    if (want_dir) co_return co_await fsh.create_dir(real, 0777);
-    co_return co_await fsh.create_file(real, O_RDWR, 0666);
+    if (want_dir) co_return co_await fsh.create_dir(real, 0777, req.cred);
+    co_return co_await fsh.create_file(real, O_RDWR, 0666, req.cred);
   };
   if (base_disp == disp::CREATE) {
-    fs::Lookup l = co_await fsh.lookup(cp.rel);
+    fs::Lookup l = co_await fsh.lookup(cp.rel, req.cred);
     if (l.err == 0) {
       resp.status = st::OBJECT_NAME_COLLISION;
       co_return;
@@ -213,16 +213,16 @@ rt::Task<void> create(Request& req, Response& resp) {
     created = o.err == 0;
     action = wire::createaction::CREATED;
   } else {
-    o = co_await fsh.open_existing(cp.rel, flags);
+    o = co_await fsh.open_existing(cp.rel, flags, req.cred);
     if (o.err == EACCES && flags == O_RDWR && !data_write) {
-      o = co_await fsh.open_existing(cp.rel, O_RDONLY);
+      o = co_await fsh.open_existing(cp.rel, O_RDONLY, req.cred);
     }
     if (o.err == ENOENT && !o.parent_missing &&
         (base_disp == disp::OPEN_IF || base_disp == disp::OVERWRITE_IF ||
          base_disp == disp::SUPERSEDE)) {
       o = co_await create_new(o.path);
       if (o.err == EEXIST) {
-        o = co_await fsh.open_existing(cp.rel, flags);  // lost a race: it exists now
+        o = co_await fsh.open_existing(cp.rel, flags, req.cred);  // lost a race: it exists now
       } else {
         created = o.err == 0;
         action = wire::createaction::CREATED;
@@ -261,7 +261,11 @@ rt::Task<void> create(Request& req, Response& resp) {
     }
     if (!exists || truncates) {
       if (!exists) stream_name = cp.stream;
-      int wrc = fs::write_stream(o.fd, stream_name, {}, !exists);
+      int wrc;
+      {
+        rt::AsUser as(req.cred.get());
+        wrc = fs::write_stream(o.fd, stream_name, {}, !exists);
+      }
       if (wrc < 0) {
         fail(status_from_errno(wrc));
         co_return;
@@ -313,6 +317,7 @@ rt::Task<void> create(Request& req, Response& resp) {
   open->is_dir = is_dir;
   open->delete_on_close = (q->options & opt::DELETE_ON_CLOSE) != 0;
   open->stream = stream_name;
+  open->cred = req.cred;
   open->client_name = *utf8;
   if (size_t colon = open->client_name.find(':'); colon != std::string::npos) {
     open->client_name.resize(colon);
@@ -364,6 +369,7 @@ rt::Task<void> create(Request& req, Response& resp) {
 
   // --- truncation and attributes of new/overwritten files -----------------
   if (truncates && !created && !is_stream) {
+    rt::AsUser as(req.cred.get());
     rc = ::ftruncate(o.fd, 0);
     action = q->disposition == disp::SUPERSEDE ? wire::createaction::SUPERSEDED
                                                : wire::createaction::OVERWRITTEN;
@@ -376,12 +382,16 @@ rt::Task<void> create(Request& req, Response& resp) {
       m.present = true;
       m.attributes = a;
       m.create_time = dos.create_time;
-      if (co_await fsh.write_dos(o.fd, m) == 0) dos = m;
+      if (co_await fsh.write_dos(o.fd, m, req.cred) == 0) dos = m;
     }
   }
   if (!ea_list.empty() && (created || truncates) && !is_stream) {
     // The EA buffer applies to a file this CREATE made or replaced.
-    wire::NtStatus es = apply_eas(o.fd, ea_list);
+    wire::NtStatus es;
+    {
+      rt::AsUser as(req.cred.get());
+      es = apply_eas(o.fd, ea_list);
+    }
     if (es != st::SUCCESS) {
       resp.status = es;
       co_await close_open(server, *req.session, open);

@@ -184,6 +184,10 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
       }
     }
     req.session = s;
+    {
+      std::lock_guard lk(s->mu);
+      req.cred = s->cred;
+    }
   } else if (cmd == Command::SessionSetup && related) {
     req.session = chain.session;
   }

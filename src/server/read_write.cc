@@ -170,6 +170,7 @@ rt::Task<void> write(Request& req, Response& resp) {
   if (!open->stream.empty()) {
     // Read, modify and write back the stream's xattr, one writer at a time.
     std::lock_guard lk(open->file->mu);
+    rt::AsUser as(req.cred.get());
     std::vector<uint8_t> value;
     int rc = fs::read_stream(open->fd, open->stream, &value);
     if (rc == 0 && off + q->length > (1u << 20)) rc = -ENOSPC;  // far beyond any xattr limit

@@ -68,14 +68,18 @@ rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open
     }
   }
   if (delete_now && !open->stream.empty()) {
-    int rc = fs::remove_stream(open->fd, open->stream);
+    int rc;
+    {
+      rt::AsUser as(open->cred.get());
+      rc = fs::remove_stream(open->fd, open->stream);
+    }
     if (rc < 0 && rc != -ENOENT) log::info("delete on close of stream {}:{}: {}", open->client_name,
                                            open->stream, std::strerror(-rc));
   } else if (delete_now && open->share && open->share->fs) {
     std::string rel;
     int rc = open->share->fs->path_of_fd(open->fd, &rel);
     if (rc == 0 && !rel.empty()) {
-      rc = co_await open->share->fs->unlink(rel, open->is_dir);
+      rc = co_await open->share->fs->unlink(rel, open->is_dir, open->cred);
     }
     if (rc < 0) log::info("delete on close of {}: {}", open->client_name, std::strerror(-rc));
   }

@@ -228,6 +228,14 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
     fail(st::LOGON_FAILURE);
     co_return;
   }
+  if (server.running_as_root()) {
+    // File operations of this session run with the account's credentials.
+    auto id = std::make_shared<rt::Identity>();
+    id->uid = probe.uid;
+    id->gid = probe.gid;
+    id->groups = probe.groups;
+    probe.cred = std::move(id);
+  }
 
   if (reauth) {
     // Re-authentication (3.3.5.5.3) keeps the session and its keys; what
@@ -242,6 +250,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
       s->uid = probe.uid;
       s->gid = probe.gid;
       s->groups = probe.groups;
+      s->cred = probe.cred;
     }
     s->auth_ctx.reset();
     server.record_logon_result(addr, true);
@@ -259,6 +268,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
   s->uid = probe.uid;
   s->gid = probe.gid;
   s->groups = probe.groups;
+  s->cred = probe.cred;
 
   s->user = result.user;
   s->domain = result.domain;

@@ -55,7 +55,7 @@ bool dir_is_empty(int fd) {
   return entries.size() <= 2;  // "." and ".."
 }
 
-rt::Task<wire::NtStatus> set_basic(Open& open, wire::Bytes b) {
+rt::Task<wire::NtStatus> set_basic(Open& open, wire::Bytes b, const fs::Cred& cred) {
   if (!(open.granted_access & acc::FILE_WRITE_ATTRIBUTES)) co_return st::ACCESS_DENIED;
   fs::Share& fsh = *open.share->fs;
   uint64_t create = wire::ld64(b.data());
@@ -75,7 +75,11 @@ rt::Task<wire::NtStatus> set_basic(Open& open, wire::Bytes b) {
   }
   timespec ts[2] = {to_timespec(atime), to_timespec(mtime)};
   if (ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) {
-    int rc = set_times(open.fd, ts);
+    int rc;
+    {
+      rt::AsUser as(cred.get());
+      rc = set_times(open.fd, ts);
+    }
     if (rc < 0) co_return status_from_errno(rc);
   }
   if (attrs != 0 || given(create) || given(ctime)) {
@@ -94,7 +98,7 @@ rt::Task<wire::NtStatus> set_basic(Open& open, wire::Bytes b) {
       m.change_time = ctime;
       m.change_mtime = wire::unix_to_filetime(stx.stx_mtime.tv_sec, stx.stx_mtime.tv_nsec);
     }
-    int rc = co_await fsh.write_dos(open.fd, m);
+    int rc = co_await fsh.write_dos(open.fd, m, cred);
     if (rc < 0 && rc != -EOPNOTSUPP) co_return status_from_errno(rc);
   }
   co_return st::SUCCESS;
@@ -142,7 +146,7 @@ rt::Task<wire::NtStatus> set_rename(Request& req, Open& open, wire::Bytes b) {
   if (rc < 0) co_return status_from_errno(rc);
   if (from.empty()) co_return st::ACCESS_DENIED;  // the share root
 
-  fs::Lookup target = co_await fsh.lookup(cp.rel);
+  fs::Lookup target = co_await fsh.lookup(cp.rel, req.cred);
   if (target.err == 0) {
     struct statx self {};
     co_await fsh.stat_fd(open.fd, &self);
@@ -156,7 +160,7 @@ rt::Task<wire::NtStatus> set_rename(Request& req, Open& open, wire::Bytes b) {
       (void)cparent;
       std::string dest = tparent.empty() ? std::string(clast) : std::string(tparent) + "/" + std::string(clast);
       if (dest == from) co_return st::SUCCESS;
-      rc = co_await fsh.rename(from, dest, true);
+      rc = co_await fsh.rename(from, dest, true, req.cred);
       if (rc < 0) co_return status_from_errno(rc);
       open.client_name = std::string(n);
       co_return st::SUCCESS;
@@ -178,14 +182,15 @@ rt::Task<wire::NtStatus> set_rename(Request& req, Open& open, wire::Bytes b) {
   } else if (target.parent_missing) {
     co_return st::OBJECT_PATH_NOT_FOUND;
   }
-  rc = co_await fsh.rename(from, target.path, replace);
+  rc = co_await fsh.rename(from, target.path, replace, req.cred);
   if (rc < 0) co_return status_from_errno(rc, st::OBJECT_PATH_NOT_FOUND);
   open.client_name = std::string(n);
   co_return st::SUCCESS;
 }
 
-rt::Task<wire::NtStatus> set_full_ea(Open& open, wire::Bytes b) {
+rt::Task<wire::NtStatus> set_full_ea(Open& open, wire::Bytes b, const fs::Cred& cred) {
   if (!(open.granted_access & acc::FILE_WRITE_EA)) co_return st::ACCESS_DENIED;
+  rt::AsUser as(cred.get());
   co_return apply_eas(open.fd, b);
 }
 
@@ -213,7 +218,7 @@ rt::Task<void> set_info(Request& req, Response& resp) {
     auto need = [&](size_t n) { return b.size() >= n; };
     switch (q->info_class) {
       case fi::Basic:
-        s = need(36) ? co_await set_basic(*open, b) : st::INFO_LENGTH_MISMATCH;
+        s = need(36) ? co_await set_basic(*open, b, req.cred) : st::INFO_LENGTH_MISMATCH;
         break;
       case fi::Rename:
         s = co_await set_rename(req, *open, b);
@@ -279,6 +284,7 @@ rt::Task<void> set_info(Request& req, Response& resp) {
         break_level2_oplocks(req.conn.server(), *open->file, open.get());
         if (!open->stream.empty()) {
           std::lock_guard lk(open->file->mu);
+          rt::AsUser as(req.cred.get());
           std::vector<uint8_t> value;
           int rc = fs::read_stream(open->fd, open->stream, &value);
           if (rc == 0 && eof > (1u << 20)) rc = -ENOSPC;
@@ -289,6 +295,7 @@ rt::Task<void> set_info(Request& req, Response& resp) {
           if (rc < 0) s = status_from_errno(rc);
           break;
         }
+        rt::AsUser as(req.cred.get());
         if (::ftruncate(open->fd, static_cast<off_t>(eof)) != 0) s = status_from_errno(errno);
         break;
       }
@@ -311,6 +318,7 @@ rt::Task<void> set_info(Request& req, Response& resp) {
         co_await open->share->fs->stat_fd(open->fd, &stx);
         if (alloc < stx.stx_size) {
           // MS-FSA 2.1.5.14.1: shrinking the allocation truncates the file.
+          rt::AsUser as(req.cred.get());
           if (::ftruncate(open->fd, static_cast<off_t>(alloc)) != 0) s = status_from_errno(errno);
         } else if (alloc > stx.stx_size && alloc < (1ull << 62)) {
           co_await rt::fallocate(open->fd, FALLOC_FL_KEEP_SIZE, 0, alloc);  // best effort
@@ -318,7 +326,7 @@ rt::Task<void> set_info(Request& req, Response& resp) {
         break;
       }
       case fi::FullEa:
-        s = co_await set_full_ea(*open, b);
+        s = co_await set_full_ea(*open, b, req.cred);
         break;
       case fi::Link:
       case fi::ShortName:

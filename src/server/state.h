@@ -84,6 +84,7 @@ struct Open {
   bool is_dir = false;
   bool delete_on_close = false;
   std::string stream;       // named data stream (on-disk spelling), "" for the file
+  fs::Cred cred;            // the opener's credentials (for the last close)
   std::string client_name;  // as given at CREATE ('\' separators, no stream)
   std::atomic<uint64_t> position{0};
   uint32_t mode = 0;
@@ -126,6 +127,7 @@ struct Session {
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
+  fs::Cred cred;  // null when the server is not root: everything as the server
   // SMB 3.1.1: the session's preauth hash, seeded from the connection's.
   auth::PreauthHash preauth;
   // NTLMSSP exchange in progress (server side), opaque to this header.
