@@ -19,7 +19,9 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 serve: build
-	@mkdir -p "$(SHARE)"
+	@# Guests act as the guest account (nobody) when the server runs as root:
+	@# a new demo share is writable by everyone, like /tmp.
+	@[ -d "$(SHARE)" ] || { mkdir -p "$(SHARE)" && chmod 1777 "$(SHARE)"; }
 	@echo
 	@echo "Serving $(SHARE) as share 'demo' on 127.0.0.1:$(PORT) (guest access). Connect with:"
 	@echo "  smbclient //127.0.0.1/demo -p $(PORT) -N"

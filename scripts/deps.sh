@@ -8,7 +8,7 @@ what=${1:-build}
 
 build=(g++ cmake ninja-build pkg-config make liburing-dev libssl-dev libfmt-dev
        libcli11-dev libgtest-dev python3)
-test=(smbclient samba-testsuite iproute2 procps)
+test=(smbclient samba-testsuite python3-impacket iproute2 procps passwd)
 bench=(samba python3-matplotlib)
 
 want=("${build[@]}")

@@ -102,6 +102,10 @@ struct Response {
   // Sign the response with this session's signing key (3.3.4.1.1).
   std::shared_ptr<Session> sign_with;
   uint64_t async_id = 0;  // an asynchronous response (ASYNC_COMMAND)
+  // Set SIGNED without a signature: the reply to a signed request whose
+  // session is gone (clients skip the check for USER_SESSION_DELETED but
+  // want the flag).
+  bool signed_flag_only = false;
 };
 
 // One frame ready to send: the NetBIOS header, then response pieces. A

@@ -284,7 +284,7 @@ void append_response(OutFrame& out, const wire::Header& rq, Response& resp, uint
   const size_t total = msg.size() + resp.payload_len;
   const size_t pad = last ? 0 : (8 - total % 8) % 8;
   if (!last) h.next_command = static_cast<uint32_t>(total + pad);
-  if (resp.sign_with) h.flags |= wire::flags::SIGNED;
+  if (resp.sign_with || resp.signed_flag_only) h.flags |= wire::flags::SIGNED;
   wire::encode_header(msg.data(), h);
   if (resp.sign_with) {
     // 3.3.4.1.1: over the whole message including the padding that
@@ -442,6 +442,9 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
       if (ss && ss->keys.valid() && (req.signed_by || ss->signing_required)) resp.sign_with = ss;
     }
     if (req.encrypted_by) resp.sign_with.reset();
+    if (!resp.sign_with && hdr.is_signed() && resp.status == st::USER_SESSION_DELETED) {
+      resp.signed_flag_only = true;
+    }
     log::trace("{}: {} mid={} -> {}", conn.peer(), wire::command_name(hdr.command),
                hdr.message_id, wire::status_name(resp.status));
 

@@ -200,8 +200,9 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
     fail(st::LOGON_FAILURE);
     co_return;
   }
-  if ((guest || anonymous) && cfg.signing == Signing::Mandatory) {
-    // Guests have no key to sign with.
+  if ((guest || anonymous) && cfg.signing == Signing::Mandatory && !reauth) {
+    // A new guest session has no key to sign with (a re-authenticated
+    // session keeps the keys it has).
     log::info("{}: guest/anonymous logon refused: server signing is mandatory", conn.peer());
     fail(st::ACCESS_DENIED);
     co_return;
@@ -319,9 +320,16 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
     }
   }
   server.record_logon_result(addr, true);
-  log::info("{}: session 0x{:x}: {}{}{} as {}", conn.peer(), s->id,
-            anonymous ? std::string("anonymous") : result.user, guest ? " (guest)" : "",
-            s->signing_required ? ", signed" : s->encrypt_data ? ", encrypted" : "", account);
+  static const char* const kSign[] = {"HMAC-SHA256", "AES-128-CMAC", "AES-128-GMAC"};
+  static const char* const kCipher[] = {"none", "AES-128-CCM", "AES-128-GCM", "AES-256-CCM",
+                                        "AES-256-GCM"};
+  log::info("{}: session 0x{:x}: {}{} as {}{}{}{}", conn.peer(), s->id,
+            anonymous ? std::string("anonymous") : result.user, guest ? " (guest)" : "", account,
+            s->keys.valid() ? fmt::format(", signing {}", kSign[s->keys.signing_alg % 3]) : "",
+            s->keys.valid() && s->keys.cipher != 0
+                ? fmt::format(", cipher {}", kCipher[s->keys.cipher % 5])
+                : "",
+            s->signing_required ? ", signing required" : s->encrypt_data ? ", encrypt data" : "");
   wire::encode_session_setup_response(resp.body, session_flags,
                                       wrap(*ctx, auth::NegState::AcceptCompleted, false, {}, our_mic));
   // The final response is signed: always on 3.1.1 (3.3.5.5.3), otherwise

@@ -8,6 +8,16 @@ RINGSMBD=${RINGSMBD:?set RINGSMBD to the ringsmbd binary}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ringsmb-test.XXXXXX")
 SHARE_DIR=$WORK/share
 mkdir -p "$SHARE_DIR"
+# When the server runs as root, guests act as the guest account (nobody):
+# the share must let them write, like a shared /tmp.
+chmod 1777 "$SHARE_DIR"
+
+# guest_owned PATH...: hand fixture files to the guest account, so guests
+# may change them (a no-op when not root).
+guest_owned() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  chown -R nobody:nogroup "$@"
+}
 SERVER_PID=
 SERVER_LOG=$WORK/server.log
 
@@ -42,6 +52,15 @@ start_server() {
 }
 
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null; }
+
+# stop_server: SIGTERM, and wait for a clean exit (exit status 0).
+stop_server() {
+  kill -TERM "$SERVER_PID" 2>/dev/null || return 0
+  local rc=0
+  wait "$SERVER_PID" || rc=$?
+  SERVER_PID=
+  [ $rc -eq 0 ] || fail "ringsmbd exited with status $rc after SIGTERM"
+}
 
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }

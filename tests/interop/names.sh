@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 mkdir -p "$SHARE_DIR/MixedCase Dir"
 echo "case" >"$SHARE_DIR/MixedCase Dir/CamelFile.TXT"
 echo "unicode" >"$SHARE_DIR/Grüße-Ωmega.txt"
+guest_owned "$SHARE_DIR/MixedCase Dir" "$SHARE_DIR/Grüße-Ωmega.txt"
 start_server --share demo="$SHARE_DIR" --guest
 smb() { timeout 60 smbclient "//127.0.0.1/demo" -p "$PORT" -N -c "$1" 2>&1; }
 

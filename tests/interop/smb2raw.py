@@ -450,6 +450,36 @@ def ntlm_authenticate_anonymous(flags=None):
     return m + lm
 
 
+def ntlm_authenticate_v2(challenge, user, domain, nt_hash, flags=None):
+    """An NTLMv2 AUTHENTICATE (MS-NLMP 3.3.2) computed from the NT hash,
+    without key exchange, signing or a MIC. challenge is the server's
+    CHALLENGE message."""
+    import hmac, hashlib, os, time
+    if flags is None:
+        flags = (NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_NTLM
+                 | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY)
+    server_challenge = challenge[24:32]
+    ti_len, _, ti_off = struct.unpack_from("<HHI", challenge, 40)
+    target_info = challenge[ti_off:ti_off + ti_len]
+    md5 = lambda k, m: hmac.new(k, m, hashlib.md5).digest()
+    owf = md5(nt_hash, utf16(user.upper() + domain))
+    client_challenge = os.urandom(8)
+    ts = struct.pack("<Q", int((time.time() + 11644473600) * 10000000))
+    blob = b"\x01\x01" + b"\0" * 6 + ts + client_challenge + b"\0" * 4 + target_info + b"\0" * 4
+    nt = md5(owf, server_challenge + blob) + blob
+    lm = md5(owf, server_challenge + client_challenge) + client_challenge
+    fields_payload = [lm, nt, utf16(domain), utf16(user), utf16("RAWTEST"), b""]
+    off = 72
+    m = b"NTLMSSP\0" + struct.pack("<I", 3)
+    payload = b""
+    for f in fields_payload:
+        m += struct.pack("<HHI", len(f), len(f), off + len(payload))
+        payload += f
+    m += struct.pack("<I", flags)
+    m += bytes([6, 1]) + struct.pack("<H", 7600) + b"\0\0\0" + bytes([15])
+    return m + payload
+
+
 def find_ntlmssp(blob):
     i = blob.find(b"NTLMSSP\0")
     if i < 0:
@@ -811,6 +841,20 @@ class Connection:
         if struct.unpack_from("<I", challenge, 8)[0] != 2:
             raise SmbError("SESSION_SETUP leg 1 did not carry an NTLMSSP CHALLENGE")
         auth = ntlm_authenticate_anonymous()
+        r = self.session_setup(spnego_resp(auth) if spnego else auth)
+        if r.status == STATUS_SUCCESS:
+            self.session_flags = struct.unpack_from("<H", r.body, 2)[0]
+        return r
+
+    def session_setup_ntlmv2(self, user, nt_hash, domain="WORKGROUP", spnego=True):
+        """A two-leg NTLMv2 logon with the user's NT hash (16 bytes)."""
+        neg = ntlm_negotiate()
+        r = self.session_setup(spnego_init(neg) if spnego else neg)
+        if r.status != STATUS_MORE_PROCESSING_REQUIRED:
+            raise SmbError("SESSION_SETUP leg 1: %s" % status_name(r.status))
+        off, ln = struct.unpack_from("<HH", r.body, 4)
+        challenge = find_ntlmssp(r.raw[off:off + ln])
+        auth = ntlm_authenticate_v2(challenge, user, domain, nt_hash)
         r = self.session_setup(spnego_resp(auth) if spnego else auth)
         if r.status == STATUS_SUCCESS:
             self.session_flags = struct.unpack_from("<H", r.body, 2)[0]
