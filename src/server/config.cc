@@ -67,7 +67,7 @@ const char* const kAcceptedGlobal[] = {
     "disablespoolss", "logfile", "maxlogsize", "piddirectory", "lockdirectory",
     "statedirectory", "cachedirectory", "privatedir", "ncalrpcdir", "security",
     "passdbbackend", "unixpasswordsync", "pamsystemchange", "obeypamrestrictions",
-    "usershareallowguests", "dnsproxy", "servermultichannelsupport", "serverservices", "kernelchangenotify", "kerneloplocks", "nameresolveorder",
+    "usershareallowguests", "dnsproxy", "serverservices", "kernelchangenotify", "kerneloplocks", "nameresolveorder",
 };
 const char* const kAcceptedShare[] = {
     "createmask", "directorymask", "forceuser", "forcegroup", "vfsobjects", "eadsupport", "storedosattributes", "oplocks", "leveliioplocks",
@@ -278,6 +278,10 @@ Config parse_config(std::string_view text, const std::string& name,
       } else if (key == "passdbfile" || key == "ringsmb:passdbfile") {
         if (value.empty()) fail(start_line, key_raw, "empty path");
         c.passdb_file = value;
+      } else if (key == "servermultichannelsupport") {
+        auto b = parse_bool(value);
+        if (!b) fail(start_line, key_raw, "expected yes or no, got '" + value + "'");
+        c.multichannel = *b;
       } else if (key == "serversigning") {
         auto v = parse_signing(value);
         if (!v) fail(start_line, key_raw, "expected auto, mandatory or disabled, got '" + value + "'");

@@ -64,6 +64,7 @@ struct Config {
   std::string guest_account = "nobody";
   std::string passdb_file = "/var/lib/ringsmb/passdb";
   Signing signing = Signing::Auto;
+  bool multichannel = true;  // server multi channel support
   Encrypt encrypt = Encrypt::IfRequired;
   int log_level = 2;
   // Connections that have not completed SESSION_SETUP within this many

@@ -187,9 +187,23 @@ rt::Task<void> Connection::teardown() {
   co_await inflight_.wait();
   while (sender_running_) co_await rt::yield();
   sendq_.clear();
+  // A session survives the loss of one channel; it ends with its last
+  // (MS-SMB2 3.3.7.1).
   auto sessions = std::move(sessions_);
   sessions_.clear();
-  for (auto& s : sessions) co_await destroy_session(server_, s);
+  for (auto& s : sessions) {
+    bool last;
+    {
+      std::lock_guard lk(s->mu);
+      std::erase_if(s->channels, [this](const Channel& c) { return c.conn == this; });
+      last = s->channels.empty();
+    }
+    if (last) {
+      co_await destroy_session(server_, s);
+    } else {
+      log::info("{}: channel of session 0x{:x} closed, the session goes on", peer_, s->id);
+    }
+  }
   for (auto& w : pending_sessions_) {
     if (auto s = w.lock()) co_await destroy_session(server_, s);
   }

@@ -64,8 +64,10 @@ struct Request {
   int frame_buf_index = -1;
   // The session whose keys decrypted this request (null: not encrypted).
   std::shared_ptr<Session> encrypted_by;
-  // The session whose key verified this request's signature.
+  // The session whose (channel) key verified this request's signature.
   std::shared_ptr<Session> signed_by;
+  std::shared_ptr<const auth::SmbKeys> signed_keys;
+  std::shared_ptr<Session> binding;  // SESSION_SETUP binding to this session
   bool signature_failed = false;  // such a response is never signed
   // Asynchronous processing (MS-SMB2 3.3.4.2): the chain this request is
   // part of, and the AsyncId once an interim response went out.
@@ -99,8 +101,8 @@ struct Response {
   // (NEGOTIATE: the connection's; SESSION_SETUP in progress: the session's).
   auth::PreauthHash* preauth = nullptr;
   std::shared_ptr<Session> preauth_owner;  // keeps a session's hash alive
-  // Sign the response with this session's signing key (3.3.4.1.1).
-  std::shared_ptr<Session> sign_with;
+  // Sign the response with these keys (3.3.4.1.1): the channel's.
+  std::shared_ptr<const auth::SmbKeys> sign_with;
   uint64_t async_id = 0;  // an asynchronous response (ASYNC_COMMAND)
   // Set SIGNED without a signature: the reply to a signed request whose
   // session is gone (clients skip the check for USER_SESSION_DELETED but
@@ -187,6 +189,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Wakes the request a CANCEL names; false when there is none.
   bool cancel(uint64_t message_id, uint64_t async_id, bool by_async_id);
   uint64_t next_async_id() { return ++last_async_id_; }
+
+  // Session binding in progress on this connection, by session id.
+  std::shared_ptr<void>& binding_ctx(uint64_t session_id) { return binding_[session_id]; }
+  void end_binding(uint64_t session_id) { binding_.erase(session_id); }
   bool closing() const { return closing_; }
 
  private:
@@ -233,6 +239,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> cancel_by_mid_;
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> cancel_by_async_;
   uint64_t last_async_id_ = 0;
+  std::unordered_map<uint64_t, std::shared_ptr<void>> binding_;
 
   // Ordered send queue.
   std::deque<OutFrame> sendq_;

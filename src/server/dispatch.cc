@@ -73,12 +73,62 @@ const CommandInfo kCommands[wire::kCommandCount] = {
 
 // MS-SMB2 3.3.5.2.4: the signature of a request, computed over the message
 // with its Signature field taken as zero.
-bool signature_ok(const Session& s, wire::Bytes msg, const wire::Header& h) {
+bool signature_ok(const auth::SmbKeys& k, wire::Bytes msg, const wire::Header& h) {
   static const uint8_t kZero[16] = {};
   wire::Bytes pieces[] = {msg.subspan(0, 48), wire::Bytes(kZero, 16), msg.subspan(64)};
-  auto sig = auth::smb_signature(s.keys, h.message_id, false,
+  auto sig = auth::smb_signature(k, h.message_id, false,
                                  h.command == static_cast<uint16_t>(Command::Cancel), pieces);
   return auth::equal_ct(wire::Bytes(sig.data(), 16), msg.subspan(48, 16));
+}
+
+// The keys a binding request is checked with and its error responses are
+// signed with: the session's own signing key and algorithm (the client
+// signs with what it has for the session, whatever the new connection
+// negotiated).
+std::shared_ptr<const auth::SmbKeys> binding_keys(const Session& s, const Connection&) {
+  return std::make_shared<auth::SmbKeys>(s.keys);
+}
+
+// MS-SMB2 3.3.5.5 (binding an existing session to this connection), in the
+// order Windows and Samba apply the checks: signing algorithms first
+// (GMAC cannot be mixed with the others), then the dialect and cipher.
+NtStatus check_binding(Connection& conn, Request& req) {
+  Server& server = conn.server();
+  if (req.hdr.session_id == 0) return st::INVALID_PARAMETER;
+  auto s = server.sessions().find(req.hdr.session_id);
+  if (!s || !s->keys.valid()) return st::USER_SESSION_DELETED;
+  {
+    std::lock_guard lk(s->mu);
+    if (s->state != SessionState::Valid) return st::REQUEST_NOT_ACCEPTED;
+  }
+  req.binding = s;
+  if (conn.has_session(s->id)) {
+    // Already a channel here: the request is checked like any other on
+    // this connection, with the channel's key.
+    auto ck = s->keys_for(&conn);
+    req.signed_keys = ck;
+    if (!req.hdr.is_signed() || !signature_ok(*ck, req.msg, req.hdr)) return st::ACCESS_DENIED;
+    return st::REQUEST_NOT_ACCEPTED;
+  }
+  const uint16_t salg = s->keys.signing_alg, calg = conn.signing_alg();
+  const bool smb3 = conn.dialect() >= wire::dialect::SMB300;
+  if (smb3 && calg == wire::signalg::AES_GMAC && salg != wire::signalg::AES_GMAC) {
+    return st::NOT_SUPPORTED;
+  }
+  if (salg == wire::signalg::AES_GMAC && calg != wire::signalg::AES_GMAC) {
+    return 0xC000042A;  // STATUS_REQUEST_OUT_OF_SEQUENCE
+  }
+  if (!smb3 || !server.config().multichannel) return st::REQUEST_NOT_ACCEPTED;
+  if (!req.hdr.is_signed()) return st::INVALID_PARAMETER;
+  if (conn.dialect() != s->dialect) return st::INVALID_PARAMETER;
+  if (conn.dialect() == wire::dialect::SMB311 && conn.cipher() != s->keys.cipher) {
+    return st::INVALID_PARAMETER;
+  }
+  if (s->guest || s->anonymous) return st::NOT_SUPPORTED;
+  auto k = binding_keys(*s, conn);
+  if (!signature_ok(*k, req.msg, req.hdr)) return st::ACCESS_DENIED;
+  req.signed_keys = k;
+  return st::SUCCESS;
 }
 
 // State carried from one request of a chain to the next (3.3.5.2.7.2).
@@ -116,6 +166,23 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
     return false;
   }
 
+  // Binding a session to this connection is checked on its own (3.3.5.5);
+  // its errors are signed with the session's key.
+  if (cmd == Command::SessionSetup && req.msg.size() > wire::kHeaderSize + 2 &&
+      (req.msg[wire::kHeaderSize + 2] & wire::SESSION_FLAG_BINDING)) {
+    NtStatus bs = check_binding(conn, req);
+    if (bs != st::SUCCESS) {
+      resp.status = bs;
+      if (req.signed_keys) {
+        resp.sign_with = req.signed_keys;
+      } else if (req.binding && req.binding->keys.valid()) {
+        resp.sign_with = binding_keys(*req.binding, conn);
+      }
+      return false;
+    }
+    return true;
+  }
+
   // Signatures (3.3.5.2.4). An encrypted request is authenticated by its
   // transform; otherwise a signed request is verified with the key of its
   // session, and a session that requires signing refuses unsigned ones.
@@ -123,19 +190,26 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
     std::shared_ptr<Session> ss =
         related ? chain.session
                 : (req.hdr.session_id != 0 ? server.sessions().find(req.hdr.session_id) : nullptr);
-    if (ss && ss->keys.valid()) {
+    auto keys = ss ? ss->keys_for(&conn) : nullptr;
+    if (ss && keys) {
       if (req.hdr.is_signed()) {
-        if (!signature_ok(*ss, req.msg, req.hdr)) {
+        if (!signature_ok(*keys, req.msg, req.hdr)) {
           log::info("{}: bad signature on {} (mid {})", conn.peer(),
                     wire::command_name(req.hdr.command), req.hdr.message_id);
           resp.status = st::ACCESS_DENIED;
           req.signature_failed = true;
+          // The refusal itself is signed with the channel's key, as
+          // clients that require signing drop unsigned replies.
+          if (conn.has_session(ss->id)) resp.sign_with = keys;
           return false;
         }
         req.signed_by = ss;
-      } else if (ss->signing_required && cmd != Command::Cancel &&
-                 cmd != Command::SessionSetup && conn.has_session(ss->id)) {
+        req.signed_keys = keys;
+      } else if (ss->signing_required && cmd != Command::Cancel && conn.has_session(ss->id)) {
+        // Includes re-authentication: only a session being set up (no
+        // keys yet) may send unsigned SESSION_SETUPs.
         resp.status = st::ACCESS_DENIED;
+        resp.sign_with = keys;
         return false;
       }
     }
@@ -168,6 +242,11 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
     } else {
       s = server.sessions().find(req.hdr.session_id);
       if (!s || !conn.has_session(s->id)) {
+        // A related request after this one has no session to inherit and
+        // fails with INVALID_PARAMETER (3.3.5.2.7.2; smbtorture
+        // compound.invalid2).
+        chain.session.reset();
+        chain.tree.reset();
         resp.status = st::USER_SESSION_DELETED;
         return false;
       }
@@ -297,7 +376,7 @@ void append_response(OutFrame& out, const wire::Header& rq, Response& resp, uint
       pieces[n++] = wire::Bytes(resp.payload.data() + resp.payload_offset, resp.payload_len);
     }
     if (pad != 0) pieces[n++] = wire::Bytes(kPad, pad);
-    auto sig = auth::smb_signature(resp.sign_with->keys, rq.message_id, true, false,
+    auto sig = auth::smb_signature(*resp.sign_with, rq.message_id, true, false,
                                    std::span<const wire::Bytes>(pieces, n));
     std::memcpy(msg.data() + 48, sig.data(), 16);
   }
@@ -438,8 +517,11 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
     // session that requires signing (3.3.4.1.1); encrypted responses are
     // not signed.
     if (!resp.sign_with && !req.encrypted_by && !req.signature_failed) {
-      std::shared_ptr<Session> ss = req.signed_by ? req.signed_by : req.session;
-      if (ss && ss->keys.valid() && (req.signed_by || ss->signing_required)) resp.sign_with = ss;
+      if (req.signed_keys) {
+        resp.sign_with = req.signed_keys;
+      } else if (req.session && req.session->signing_required) {
+        resp.sign_with = req.session->keys_for(&conn);
+      }
     }
     if (req.encrypted_by) resp.sign_with.reset();
     if (!resp.sign_with && hdr.is_signed() && resp.status == st::USER_SESSION_DELETED) {

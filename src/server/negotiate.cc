@@ -63,8 +63,15 @@ rt::Task<void> negotiate(Request& req, Response& resp) {
   if (chosen >= wire::dialect::SMB210 && chosen != wire::dialect::WILDCARD) {
     r.capabilities |= wire::cap::LARGE_MTU;
   }
+  // Multichannel (3.x): channels of one session on several connections.
+  if (wire::is_smb3(chosen) && cfg.multichannel && (q->capabilities & wire::cap::MULTI_CHANNEL)) {
+    r.capabilities |= wire::cap::MULTI_CHANNEL;
+  }
   uint16_t cipher = 0;
-  uint16_t signing_alg = wire::signalg::AES_CMAC;  // 3.x default without a context
+  // 2.x signs with HMAC-SHA256, 3.0/3.0.2 and 3.1.1 without a signing
+  // context with AES-CMAC.
+  uint16_t signing_alg = chosen < wire::dialect::SMB300 ? wire::signalg::HMAC_SHA256
+                                                        : wire::signalg::AES_CMAC;
   // 3.0 and 3.0.2 announce encryption (AES-128-CCM) as a capability.
   if ((chosen == wire::dialect::SMB300 || chosen == wire::dialect::SMB302) &&
       cfg.encrypt != Encrypt::Off && (q->capabilities & wire::cap::ENCRYPTION)) {

@@ -13,6 +13,7 @@
 #include "auth/ntlm_server.h"
 #include "auth/spnego.h"
 #include "rt/ops.h"
+#include "rt/worker.h"
 #include "server/handlers.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -61,6 +62,117 @@ bool resolve_identity(Session& s, const std::string& account) {
   return true;
 }
 
+// Binding this connection to an existing session as a new channel
+// (3.3.5.5.2 onwards): a fresh authentication of the same user, whose key
+// becomes the channel's signing key. Checks ran in dispatch.
+struct BindingContext {
+  explicit BindingContext(auth::NtlmServerConfig c) : ctx(std::move(c)) {}
+  AuthContext ctx;
+  auth::PreauthHash preauth;  // the channel's, from this connection's NEGOTIATE
+};
+
+rt::Task<void> bind_channel(Request& req, Response& resp, const wire::SessionSetupRequest& q) {
+  Connection& conn = req.conn;
+  Server& server = conn.server();
+  const Config& cfg = server.config();
+  std::shared_ptr<Session> s = req.binding;
+  resp.session_id = s->id;
+  auto session_keys = std::make_shared<auth::SmbKeys>(s->keys);
+  // Intermediate and failed binding responses are signed with the
+  // session's key; the final one with the new channel's.
+  resp.sign_with = session_keys;
+  auto& slot = conn.binding_ctx(s->id);
+  auto tok = auth::parse_client_token(q.security_buffer);
+  if (!tok || !tok->ntlmssp_offered) {
+    conn.end_binding(s->id);
+    resp.status = tok ? st::NOT_SUPPORTED : st::INVALID_PARAMETER;
+    co_return;
+  }
+  auto b = std::static_pointer_cast<BindingContext>(slot);
+  if (!b || tok->kind != auth::ClientToken::Kind::Resp) {
+    auth::NtlmServerConfig nc;
+    nc.nb_domain = cfg.workgroup;
+    nc.nb_computer = cfg.netbios_name;
+    nc.dns_computer = cfg.netbios_name;
+    b = std::make_shared<BindingContext>(nc);
+    b->ctx.spnego = tok->kind != auth::ClientToken::Kind::RawNtlmssp;
+    b->ctx.mech_types_der.assign(tok->mech_types_der.begin(), tok->mech_types_der.end());
+    b->preauth = conn.preauth();
+    slot = b;
+  }
+  const bool v311 = conn.dialect() == wire::dialect::SMB311;
+  if (v311) b->preauth.update(req.msg);
+  if (!b->ctx.ntlm.challenged()) {
+    auto challenge = b->ctx.ntlm.challenge(tok->mech_token);
+    if (!challenge) {
+      conn.end_binding(s->id);
+      resp.status = st::INVALID_PARAMETER;
+      co_return;
+    }
+    resp.status = st::MORE_PROCESSING_REQUIRED;
+    wire::encode_session_setup_response(resp.body, 0,
+                                        wrap(b->ctx, auth::NegState::AcceptIncomplete, true, *challenge));
+    if (v311) resp.preauth = &b->preauth;
+    resp.preauth_owner = s;
+    // Keep the context alive with the response (it holds the hash).
+    co_return;
+  }
+  std::optional<auth::UserRecord> record;
+  auto result = b->ctx.ntlm.authenticate(tok->mech_token, [&](const std::string& name) {
+    record = server.find_user(name);
+    return record ? std::optional<auth::Key16>(record->nt_hash) : std::nullopt;
+  });
+  conn.end_binding(s->id);
+  if (result.outcome != auth::NtlmServer::Outcome::Authenticated) {
+    server.record_logon_result(conn.peer_addr(), false);
+    resp.status = result.outcome == auth::NtlmServer::Outcome::Malformed ? st::INVALID_PARAMETER
+                                                                         : st::LOGON_FAILURE;
+    co_return;
+  }
+  std::vector<uint8_t> our_mic;
+  if (b->ctx.spnego && b->ctx.ntlm.mic_present()) {
+    if (tok->mech_list_mic.empty() ||
+        !b->ctx.ntlm.verify_mech_list_mic(b->ctx.mech_types_der, tok->mech_list_mic)) {
+      resp.status = st::LOGON_FAILURE;
+      co_return;
+    }
+    our_mic = b->ctx.ntlm.sign_mech_list(b->ctx.mech_types_der);
+  }
+  {
+    std::lock_guard lk(s->mu);
+    if (!wire::equal_ci(s->user, result.user) || s->state != SessionState::Valid) {
+      // A channel must be the session's own user (3.3.5.5.3).
+      resp.status = s->state != SessionState::Valid ? st::USER_SESSION_DELETED : st::ACCESS_DENIED;
+      co_return;
+    }
+  }
+  auth::SmbKeys derived = auth::derive_smb_keys(b->ctx.ntlm.session_key(), conn.dialect(),
+                                               conn.signing_alg(), s->keys.cipher, &b->preauth.value());
+  auto ch_keys = std::make_shared<auth::SmbKeys>(s->keys);
+  ch_keys->signing_key = derived.signing_key;
+  ch_keys->signing_alg = conn.signing_alg();
+  {
+    std::lock_guard lk(s->mu);
+    if (s->channels.size() >= 32) {
+      resp.status = st::INSUFFICIENT_RESOURCES;
+      co_return;
+    }
+    Channel ch;
+    ch.conn = &conn;
+    ch.conn_ref = conn.shared_from_this();
+    ch.worker = rt::Worker::current();
+    ch.keys = ch_keys;
+    s->channels.push_back(std::move(ch));
+  }
+  conn.add_session(s);
+  server.record_logon_result(conn.peer_addr(), true);
+  log::info("{}: channel {} of session 0x{:x} ({})", conn.peer(), s->channels.size(), s->id, s->user);
+  uint16_t flags = s->encrypt_data ? wire::SESSION_FLAG_ENCRYPT_DATA : 0;
+  wire::encode_session_setup_response(resp.body, flags,
+                                      wrap(b->ctx, auth::NegState::AcceptCompleted, false, {}, our_mic));
+  resp.sign_with = ch_keys;
+}
+
 }  // namespace
 
 rt::Task<void> session_setup(Request& req, Response& resp) {
@@ -73,8 +185,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
     co_return;
   }
   if (q->flags & wire::SESSION_FLAG_BINDING) {
-    // Multichannel binding arrives with the data path work.
-    resp.status = st::REQUEST_NOT_ACCEPTED;
+    co_await bind_channel(req, resp, *q);
     co_return;
   }
 
@@ -262,7 +373,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
     if (s->encrypt_data) flags |= wire::SESSION_FLAG_ENCRYPT_DATA;
     wire::encode_session_setup_response(resp.body, flags,
                                         wrap(*ctx, auth::NegState::AcceptCompleted, false, {}, our_mic));
-    if (s->keys.valid()) resp.sign_with = s;
+    resp.sign_with = s->keys_for(&conn);
     co_return;
   }
   s->unix_user = probe.unix_user;
@@ -301,6 +412,12 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
   {
     std::lock_guard lk(s->mu);
     s->state = SessionState::Valid;
+    Channel ch;
+    ch.conn = &conn;
+    ch.conn_ref = conn.shared_from_this();
+    ch.worker = rt::Worker::current();
+    if (s->keys.valid()) ch.keys = std::make_shared<const auth::SmbKeys>(s->keys);
+    s->channels.push_back(std::move(ch));
   }
   conn.add_session(s);
   // A reconnecting client names its previous session: it ends, with its
@@ -336,7 +453,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
   // when signing is in use.
   if (s->keys.valid() && (conn.dialect() == wire::dialect::SMB311 || s->signing_required ||
                           req.hdr.is_signed())) {
-    resp.sign_with = s;
+    resp.sign_with = s->keys_for(&conn);
   }
   (void)is_new;
 }
@@ -345,7 +462,9 @@ rt::Task<void> logoff(Request& req, Response& resp) {
   auto s = req.session;
   req.conn.remove_session(s->id);
   // The response goes out signed with the keys of the session it ends.
-  if (s->keys.valid() && (s->signing_required || req.hdr.is_signed())) resp.sign_with = s;
+  if (s->keys.valid() && (s->signing_required || req.hdr.is_signed())) {
+    resp.sign_with = s->keys_for(&req.conn);
+  }
   co_await destroy_session(req.conn.server(), s);
   wire::encode_empty_response(resp.body, 4);
 }

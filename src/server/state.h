@@ -107,6 +107,15 @@ struct Open {
 
 enum class SessionState { InProgress, Valid, Expired };
 
+// One connection bound to a session (MS-SMB2 3.3.1.14). Each channel
+// signs with its own key (3.x), derived from its own authentication.
+struct Channel {
+  const void* conn = nullptr;  // identity of the Connection
+  std::weak_ptr<Connection> conn_ref;
+  rt::Worker* worker = nullptr;
+  std::shared_ptr<const auth::SmbKeys> keys;
+};
+
 struct Session {
   uint64_t id = 0;
   uint16_t dialect = 0;
@@ -117,8 +126,10 @@ struct Session {
   bool anonymous = false;
   std::string user;
   std::string domain;
-  // Keys of an authenticated (non-guest) session (MS-SMB2 3.3.5.5.3).
+  // Keys of an authenticated (non-guest) session (MS-SMB2 3.3.5.5.3): the
+  // first channel's; encryption keys are the session's on every channel.
   auth::SmbKeys keys;
+  std::vector<Channel> channels;  // guarded by mu
   bool signing_required = false;
   bool encrypt_data = false;  // every request must arrive encrypted
   auth::NonceSource nonces;
@@ -133,6 +144,15 @@ struct Session {
   // NTLMSSP exchange in progress (server side), opaque to this header.
   std::shared_ptr<void> auth_ctx;
   uint32_t next_tree_id = 1;  // guarded by mu
+
+  // The signing keys for requests and responses on a connection: its
+  // channel's, or (no channel yet: binding) the session's.
+  std::shared_ptr<const auth::SmbKeys> keys_for(const void* conn) {
+    std::lock_guard lk(mu);
+    for (const auto& c : channels)
+      if (c.conn == conn) return c.keys;
+    return keys.valid() ? std::make_shared<const auth::SmbKeys>(keys) : nullptr;
+  }
   std::unordered_map<uint32_t, std::shared_ptr<TreeConnect>> trees;  // guarded by mu
   std::unordered_map<uint64_t, std::shared_ptr<Open>> opens;         // guarded by mu
 };
