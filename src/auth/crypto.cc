@@ -180,7 +180,10 @@ bool aead_encrypt(Aead alg, Bytes key, Bytes nonce, Bytes aad, std::span<const B
     for (Bytes p : plaintext) total += p.size();
     ok = ok && EVP_EncryptUpdate(c, nullptr, &len, nullptr, static_cast<int>(total)) == 1;
   }
-  ok = ok && EVP_EncryptUpdate(c, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
+  // No AAD update when there is none: for CCM a null input means "set the
+  // message length" and would reset it to 0.
+  if (!aad.empty())
+    ok = ok && EVP_EncryptUpdate(c, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
   size_t pos = 0;
   if (gcm) {
     for (Bytes p : plaintext) {
@@ -222,7 +225,10 @@ bool aead_decrypt(Aead alg, Bytes key, Bytes nonce, Bytes aad, Bytes ciphertext,
   if (!gcm) {
     ok = ok && EVP_DecryptUpdate(c, nullptr, &len, nullptr, static_cast<int>(ciphertext.size())) == 1;
   }
-  ok = ok && EVP_DecryptUpdate(c, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
+  // No AAD update when there is none: for CCM a null input means "set the
+  // message length" and would reset it to 0.
+  if (!aad.empty())
+    ok = ok && EVP_DecryptUpdate(c, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
   // For CCM the tag check happens in this update.
   ok = ok && EVP_DecryptUpdate(c, out, &len, ciphertext.data(), static_cast<int>(ciphertext.size())) == 1;
   if (gcm) {

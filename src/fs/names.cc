@@ -142,10 +142,11 @@ bool Pattern::matches(std::string_view name_utf8) const {
         case U'?':
           if (j < n) next[j + 1] = 1;
           break;
-        case U'<':  // DOS_STAR: any run that does not pass the last dot
+        case U'<':  // DOS_STAR: any run that does not pass the last dot;
+                    // after it, the rest of the name (MS-FSA 2.1.4.4)
           for (size_t k = j; k <= n; ++k) {
             next[k] = 1;
-            if (k >= last_dot) break;
+            if (j <= last_dot && k >= last_dot) break;
           }
           break;
         case U'>':  // DOS_QM: one char, or nothing at a dot / the end

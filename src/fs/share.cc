@@ -311,6 +311,24 @@ rt::Task<int> Share::unlink(std::string real_rel, bool dir, Cred c) {
   co_return co_await rt::unlinkat(pfd, name.c_str(), dir ? AT_REMOVEDIR : 0).as(pers);
 }
 
+rt::Task<int> Share::may_delete(std::string real_rel, uid_t owner_uid, Cred c) {
+  auto [parent, last] = split_parent(real_rel);
+  if (last.empty()) co_return -EINVAL;
+  int pfd = co_await open_dir(parent, c);
+  if (pfd < 0) co_return pfd;
+  FdGuard g{pfd};
+  struct stat pst;
+  if (fstat(pfd, &pst) < 0) co_return -errno;
+  rt::AsUser as(c.get());
+  // AT_EACCESS: checked with the thread's file-system ids, which AsUser set.
+  if (faccessat(pfd, ".", W_OK | X_OK, AT_EACCESS) < 0) co_return -errno;
+  if (pst.st_mode & S_ISVTX) {
+    const uid_t me = c ? c->uid : geteuid();
+    if (me != 0 && me != owner_uid && me != pst.st_uid) co_return -EACCES;
+  }
+  co_return 0;
+}
+
 rt::Task<int> Share::rename(std::string from_rel, std::string to_rel, bool replace, Cred c) {
   const int pers = rt::personality_for(c.get());
   auto [fp, fl] = split_parent(from_rel);

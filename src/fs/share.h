@@ -92,6 +92,11 @@ class Share {
 
   // Removes a real path (one final component under a safely opened parent).
   rt::Task<int> unlink(std::string real_rel, bool dir, Cred c = {});
+  // Whether c may remove the existing object at real_rel (owned by
+  // owner_uid): write and search permission on its parent, and the sticky
+  // bit's owner rule. 0 or a negative errno. Windows checks DELETE access
+  // when a handle is opened, not when the name goes away.
+  rt::Task<int> may_delete(std::string real_rel, uid_t owner_uid, Cred c = {});
   // Renames; replace=false fails with EEXIST when the target exists.
   rt::Task<int> rename(std::string from_rel, std::string to_rel, bool replace, Cred c = {});
 

@@ -66,7 +66,10 @@ void Worker::arm_eventfd() {
 }
 
 void Worker::Wakeup::complete(int, uint32_t) noexcept {
-  if (rearm && !w->stopping()) w->arm_eventfd();
+  // Re-armed while stopping too: held work (open connections draining) may
+  // still be waiting for posts from other threads. The ring's teardown
+  // cancels the last read.
+  if (rearm) w->arm_eventfd();
   w->drain();
 }
 

@@ -69,10 +69,18 @@ const char* const kAcceptedGlobal[] = {
     "passdbbackend", "unixpasswordsync", "pamsystemchange", "obeypamrestrictions",
     "usershareallowguests", "dnsproxy", "serverservices", "kernelchangenotify", "kerneloplocks", "nameresolveorder",
 };
+// Share keys whose Samba meaning matches what ringsmb does anyway (EAs and
+// streams live in xattrs, DOS attributes are stored, share modes are
+// enforced inside the server).
 const char* const kAcceptedShare[] = {
-    "createmask", "directorymask", "forceuser", "forcegroup", "vfsobjects", "eadsupport", "storedosattributes", "oplocks", "leveliioplocks",
-    "strictlocking", "kernelshareModes", "kernelsharemodes", "public", "printable",
-    "hidedotfiles", "mapacl inherit", "inheritacls", "inheritpermissions",
+    "easupport", "storedosattributes", "mapaclinherit", "inheritacls", "kernelsharemodes",
+    "strictlocking", "vfsobjects", "oplocks", "leveliioplocks", "hidedotfiles", "printable",
+};
+// Share keys that change who owns new files or their modes: ignoring them
+// silently would surprise an administrator, so they are reported.
+const char* const kUnsupportedShare[] = {
+    "createmask", "createmode", "directorymask", "directorymode", "forceuser", "forcegroup",
+    "forcecreatemode", "forcedirectorymode", "inheritpermissions", "inheritowner",
 };
 
 bool listed(const char* const* list, size_t n, const std::string& k) {
@@ -333,7 +341,10 @@ Config parse_config(std::string_view text, const std::string& name,
       if (!v) fail(start_line, key_raw, "expected off, if_required, desired or required, got '" + value + "'");
       share->encrypt = *v;
     } else if (listed(kAcceptedShare, std::size(kAcceptedShare), key)) {
-      // known, no effect yet
+      // ringsmb behaves this way already
+    } else if (listed(kUnsupportedShare, std::size(kUnsupportedShare), key)) {
+      warnings->push_back(fmt::format("{}:{}: {}: not supported by ringsmb, ignored", name,
+                                      start_line, key_raw));
     } else {
       warnings->push_back(fmt::format("{}:{}: {}: unknown key in [{}], ignored", name, start_line,
                                       key_raw, share->name));

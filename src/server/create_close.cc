@@ -147,6 +147,8 @@ rt::Task<void> create(Request& req, Response& resp) {
 
   // --- access --------------------------------------------------------------
   uint32_t granted = map_generic_access(q->desired_access);
+  const bool delete_asked = (granted & wire::access::DELETE) != 0 ||
+                            (q->options & opt::DELETE_ON_CLOSE) != 0;
   if (granted & wire::access::MAXIMUM_ALLOWED) {
     granted = (granted & ~wire::access::MAXIMUM_ALLOWED) | tree.maximal_access;
   }
@@ -247,6 +249,19 @@ rt::Task<void> create(Request& req, Response& resp) {
     co_return;
   }
   const bool base_is_dir = S_ISDIR(stx.stx_mode);
+  // DELETE is granted at open only where the user could remove the name
+  // (MS-FSA 2.1.5.1.2.1; the kernel would refuse the unlink later, after
+  // the client was told it may).
+  if (!created && !is_stream && !cp.rel.empty() && (granted & wire::access::DELETE)) {
+    int drc = co_await fsh.may_delete(o.path, stx.stx_uid, req.cred);
+    if (drc < 0) {
+      if (delete_asked) {
+        fail(status_from_errno(drc));
+        co_return;
+      }
+      granted &= ~wire::access::DELETE;  // MAXIMUM_ALLOWED: just not this right
+    }
+  }
   std::string stream_name;
   if (is_stream) {
     stream_name = fs::find_stream(o.fd, cp.stream);

@@ -198,7 +198,9 @@ Result<std::vector<CreateContext>> parse_create_contexts(Bytes chain) {
     uint16_t data_off = ld16(c + 10);
     uint32_t data_len = ld32(c + 12);
     size_t limit = next == 0 ? chain.size() - pos : next;
-    if (next != 0 && (next % 8 != 0 || next > chain.size() - pos || next < 16)) {
+    // A non-zero Next announces another context (MS-SMB2 2.2.13.2), so it
+    // must point inside the chain.
+    if (next != 0 && (next % 8 != 0 || next >= chain.size() - pos || next < 16)) {
       return Err{kInvalid};
     }
     if (name_len == 0 || name_off < 16 || name_off > limit || name_len > limit - name_off) {

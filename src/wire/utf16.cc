@@ -85,6 +85,10 @@ char32_t next_code_point(std::string_view s, size_t& i) {
     c = (c << 6) | (nb & 0x3F);
     ++i;
   }
+  // Overlong forms are not UTF-8 (RFC 3629 section 3): "\xC0\xAF" must not
+  // become '/'.
+  static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (c < kMin[extra]) return 0xFFFD;
   if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0xFFFD;
   return c;
 }

@@ -41,9 +41,18 @@ class Writer {
     zeros(pad);
   }
   void u8(uint8_t v) { buf_.push_back(v); }
-  void u16(uint16_t v) { st16(buf_.data() + zeros(2), v); }
-  void u32(uint32_t v) { st32(buf_.data() + zeros(4), v); }
-  void u64(uint64_t v) { st64(buf_.data() + zeros(8), v); }
+  void u16(uint16_t v) {
+    size_t at = zeros(2);  // may reallocate: take data() after it
+    st16(buf_.data() + at, v);
+  }
+  void u32(uint32_t v) {
+    size_t at = zeros(4);  // may reallocate: take data() after it
+    st32(buf_.data() + at, v);
+  }
+  void u64(uint64_t v) {
+    size_t at = zeros(8);  // may reallocate: take data() after it
+    st64(buf_.data() + at, v);
+  }
   void put16(size_t off, uint16_t v) { st16(buf_.data() + off, v); }
   void put32(size_t off, uint32_t v) { st32(buf_.data() + off, v); }
   void put64(size_t off, uint64_t v) { st64(buf_.data() + off, v); }

@@ -17,6 +17,7 @@ touch -d '2002-03-04 05:06:07' "$OUT/subdir" "$OUT"
 
 printf 'inside the share\n' >"$SHARE_DIR/inside.txt"
 printf 'rename source\n' >"$SHARE_DIR/mv_src.txt"
+guest_owned "$SHARE_DIR/mv_src.txt"
 mkdir -p "$SHARE_DIR/sub"
 printf 'sub/f.txt\n' >"$SHARE_DIR/sub/f.txt"
 ln -s inside.txt "$SHARE_DIR/legit"
