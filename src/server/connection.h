@@ -38,7 +38,7 @@ struct ChainState;
 // Something an asynchronous request waits for: the event it wants, a
 // CANCEL, or its handle going away. Whoever comes first sets the reason.
 struct Waiter {
-  enum Reason : int { None = 0, Event = 1, Cancelled = 2, Cleanup = 3, Timeout = 4 };
+  enum Reason : int { None = 0, Event = 1, Cancelled = 2, Cleanup = 3, Timeout = 4, DeletePending = 5 };
   std::shared_ptr<rt::Signal> signal = rt::Signal::make();
   std::atomic<int> reason{None};
   void wake(Reason r) {

@@ -14,7 +14,7 @@ namespace ringsmb::server {
 class CreditWindow {
  public:
   explicit CreditWindow(uint32_t max_credits = 8192)
-      : max_(max_credits), used_(max_credits * 2u, false) {}
+      : max_(max_credits ? max_credits : 1), used_(max_ * 2u, false) {}
 
   // Marks [mid, mid + charge) used. False when any id lies outside the
   // window or was used before: the caller disconnects.

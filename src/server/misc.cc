@@ -109,6 +109,9 @@ rt::Task<void> change_notify(Request& req, Response& resp) {
     case Waiter::Cancelled:
       resp.status = st::CANCELLED;
       break;
+    case Waiter::DeletePending:
+      resp.status = st::DELETE_PENDING;
+      break;
     default:
       resp.status = st::NOTIFY_CLEANUP;
       break;

@@ -257,4 +257,11 @@ std::vector<uint8_t> encode_notify(const std::vector<std::pair<uint32_t, std::st
   return out;
 }
 
+void notify_delete_pending(FileObject& file) {
+  for (Open* o : file.opens) {
+    std::lock_guard lk(o->notify.mu);
+    if (o->notify.waiter) o->notify.waiter->wake(Waiter::DeletePending);
+  }
+}
+
 }  // namespace ringsmb::server

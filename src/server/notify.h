@@ -24,6 +24,7 @@ namespace ringsmb::server {
 
 struct Open;
 struct Waiter;
+struct FileObject;
 
 // FILE_ACTION_* (MS-FSCC 2.7.1).
 namespace notify_action {
@@ -53,6 +54,11 @@ int notify_watch(const std::shared_ptr<Open>& open, uint32_t filter);
 // Stops watching (the open is closing); wakes a waiting request with
 // STATUS_NOTIFY_CLEANUP.
 void notify_unwatch(Open& open);
+
+// A directory became delete-pending (file->mu held): change notifications
+// waiting on any of its handles complete with STATUS_DELETE_PENDING, as
+// Windows and Samba do (smbtorture notify.rmdir1-4).
+void notify_delete_pending(FileObject& file);
 
 // FILE_NOTIFY_INFORMATION entries for the events, or empty when they do
 // not fit in max_len (the caller answers STATUS_NOTIFY_ENUM_DIR).

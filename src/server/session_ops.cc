@@ -57,7 +57,10 @@ rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open
     std::erase(v, open.get());
     // MS-FSA 2.1.5.4: an open created with DELETE_ON_CLOSE marks the file
     // delete-pending when it is closed; the last close deletes it.
-    if (open->delete_on_close) open->file->delete_pending = true;
+    if (open->delete_on_close && !open->file->delete_pending) {
+      open->file->delete_pending = true;
+      if (open->is_dir) notify_delete_pending(*open->file);
+    }
     delete_now = v.empty() && open->file->delete_pending;
     // A holder that closes ends its oplock, and any break in progress.
     if (open->oplock == wire::oplock::LEVEL_II) open->file->level2_count--;

@@ -115,7 +115,9 @@ rt::Task<wire::NtStatus> set_disposition(Open& open, bool del) {
     if (open.is_dir && !dir_is_empty(open.fd)) co_return st::DIRECTORY_NOT_EMPTY;
   }
   std::lock_guard lk(open.file->mu);
+  const bool became = del && !open.file->delete_pending;
   open.file->delete_pending = del;
+  if (became && open.is_dir) notify_delete_pending(*open.file);
   co_return st::SUCCESS;
 }
 

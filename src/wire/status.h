@@ -1,4 +1,4 @@
-// NTSTATUS values used by the server (MS-ERREF 2.3.1).
+// NTSTATUS values used by the server and the client (MS-ERREF 2.3.1).
 #pragma once
 
 #include <cstdint>
@@ -62,6 +62,7 @@ namespace status {
   X(INSUFFICIENT_RESOURCES, 0xC000009A)          \
   X(MEDIA_WRITE_PROTECTED, 0xC00000A2)           \
   X(BAD_IMPERSONATION_LEVEL, 0xC00000A5)         \
+  X(IO_TIMEOUT, 0xC00000B5)                      \
   X(FILE_IS_A_DIRECTORY, 0xC00000BA)             \
   X(NOT_SUPPORTED, 0xC00000BB)                   \
   X(BAD_NETWORK_PATH, 0xC00000BE)                \
@@ -87,7 +88,11 @@ namespace status {
   X(USER_SESSION_DELETED, 0xC0000203)            \
   X(INSUFF_SERVER_RESOURCES, 0xC0000205)         \
   X(INVALID_BUFFER_SIZE, 0xC0000206)             \
+  X(CONNECTION_DISCONNECTED, 0xC000020C)         \
   X(NOT_FOUND, 0xC0000225)                       \
+  X(CONNECTION_REFUSED, 0xC0000236)              \
+  X(NETWORK_UNREACHABLE, 0xC000023C)             \
+  X(HOST_UNREACHABLE, 0xC000023D)                \
   X(PATH_NOT_COVERED, 0xC0000257)                \
   X(TOO_MANY_LINKS, 0xC0000265)                  \
   X(NOT_A_REPARSE_POINT, 0xC0000275)             \
