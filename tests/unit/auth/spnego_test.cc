@@ -21,9 +21,10 @@ const std::vector<uint8_t> kOidKrb5 = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01,
 const std::vector<uint8_t> kOidMsKrb5 = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
 
 std::vector<uint8_t> ntlm_negotiate_msg() {
-  std::vector<uint8_t> m = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0,
-                            0x97, 0x82, 0x08, 0xe2};
-  m.resize(40, 0);
+  static const uint8_t kHead[] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0,
+                                  0x97, 0x82, 0x08, 0xe2};
+  std::vector<uint8_t> m(40, 0);
+  for (size_t i = 0; i < sizeof(kHead); ++i) m[i] = kHead[i];
   return m;
 }
 
