@@ -45,4 +45,36 @@ std::vector<uint8_t> server_neg_token_init();
 std::vector<uint8_t> server_neg_token_resp(NegState state, bool include_supported_mech,
                                            Bytes response_token, Bytes mech_list_mic);
 
+// ------------------------------------------------------------ client side
+
+// The DER MechTypeList (SEQUENCE OF MechType) naming NTLMSSP alone: the
+// mechTypes of the client's NegTokenInit, and what both mechListMICs cover
+// (RFC 4178 4.2.1, MS-SPNG 3.1.5.1).
+std::vector<uint8_t> ntlmssp_mech_type_list();
+
+// The client's first token: InitialContextToken { SPNEGO OID, [0]
+// NegTokenInit { mechTypes, mechToken } }. mech_types_der is the whole
+// MechTypeList TLV (ntlmssp_mech_type_list()).
+std::vector<uint8_t> client_neg_token_init(Bytes mech_types_der, Bytes mech_token);
+
+// The client's NegTokenResp: negState accept-incomplete (as Windows sends
+// it), responseToken, and mechListMIC when not empty.
+std::vector<uint8_t> client_neg_token_resp(Bytes response_token, Bytes mech_list_mic);
+
+// What a server sent back in a SESSION_SETUP response: a NegTokenResp.
+// The spans point into the parsed bytes.
+struct ServerToken {
+  std::optional<NegState> neg_state;  // absent: decided by the mechanism
+  Bytes supported_mech;               // OID contents; empty when absent
+  Bytes response_token;
+  Bytes mech_list_mic;
+};
+
+// nullopt unless in is exactly one well-formed NegTokenResp.
+std::optional<ServerToken> parse_server_token(Bytes in);
+
+// True when in (the NEGOTIATE response's NegTokenInit2 hint, MS-SPNG
+// 2.2.1) is well formed and lists NTLMSSP among its mechTypes.
+bool hint_offers_ntlmssp(Bytes in);
+
 }  // namespace ringsmb::auth

@@ -21,6 +21,32 @@ namespace {
 constexpr size_t kInoOff = 0, kReclenOff = 16, kTypeOff = 18, kNameOff = 19;
 }  // namespace
 
+int directory_is_empty(int dirfd) {
+  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  char buf[4096];
+  int result = 1;
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+    if (n < 0) {
+      result = -errno;
+      break;
+    }
+    if (n == 0) break;
+    for (long pos = 0; pos < n && result == 1;) {
+      const char* rec = buf + pos;
+      unsigned short reclen;
+      std::memcpy(&reclen, rec + kReclenOff, sizeof(reclen));
+      const char* name = rec + kNameOff;
+      pos += reclen;
+      if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) result = 0;
+    }
+    if (result != 1) break;
+  }
+  ::close(fd);
+  return result;
+}
+
 int list_directory(int dirfd, std::vector<DirEntry>* out) {
   out->clear();
   // A fresh open of "." gives an independent file offset.

@@ -25,6 +25,10 @@ struct DirEntry {
 // caller's offset is untouched. Returns 0 or -errno.
 int list_directory(int dirfd, std::vector<DirEntry>* out);
 
+// Whether an open directory has nothing but "." and "..": reads only
+// until the first other name. 1 empty, 0 not, -errno on failure.
+int directory_is_empty(int dirfd);
+
 // Fills infos[i] for entries[i]; ok[i] is false for entries that vanished
 // or that are symlinks leading outside the share (they are not listed).
 // dir_rel is the real relative path of the directory, dirfd its descriptor.

@@ -9,6 +9,7 @@
 #include "server/eas.h"
 #include "server/oplock.h"
 #include "rt/worker.h"
+#include "fs/dir.h"
 #include "fs/streams.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
@@ -297,6 +298,13 @@ rt::Task<void> create(Request& req, Response& resp) {
   }
   if (!is_dir && want_dir) {
     fail(st::NOT_A_DIRECTORY);
+    co_return;
+  }
+  // A directory opened delete-on-close must be empty (MS-FSA 2.1.5.1.2.1;
+  // Windows and Samba refuse at open, not at close).
+  if (is_dir && !created && (q->options & opt::DELETE_ON_CLOSE) &&
+      fs::directory_is_empty(o.fd) != 1) {
+    fail(st::DIRECTORY_NOT_EMPTY);
     co_return;
   }
   if (is_dir && truncates && !created) {

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "fs/dir.h"
 #include "fs/ea.h"
 #include "fs/streams.h"
 #include "rt/ops.h"
@@ -47,12 +48,6 @@ int set_times(int fd, const timespec ts[2]) {
   char p[64];
   std::snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
   return utimensat(AT_FDCWD, p, ts, 0) == 0 ? 0 : -errno;
-}
-
-bool dir_is_empty(int fd) {
-  std::vector<fs::DirEntry> entries;
-  if (fs::list_directory(fd, &entries) < 0) return false;
-  return entries.size() <= 2;  // "." and ".."
 }
 
 rt::Task<wire::NtStatus> set_basic(Open& open, wire::Bytes b, const fs::Cred& cred) {
@@ -112,7 +107,7 @@ rt::Task<wire::NtStatus> set_disposition(Open& open, bool del) {
     if (fsh.path_of_fd(open.fd, &rel) == 0 && rel.empty()) co_return st::CANNOT_DELETE;
     fs::DosMeta m = co_await fsh.read_dos(open.fd);
     if (m.present && (m.attributes & wire::attr::READONLY)) co_return st::CANNOT_DELETE;
-    if (open.is_dir && !dir_is_empty(open.fd)) co_return st::DIRECTORY_NOT_EMPTY;
+    if (open.is_dir && fs::directory_is_empty(open.fd) != 1) co_return st::DIRECTORY_NOT_EMPTY;
   }
   std::lock_guard lk(open.file->mu);
   const bool became = del && !open.file->delete_pending;

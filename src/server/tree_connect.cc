@@ -54,6 +54,17 @@ rt::Task<void> tree_connect(Request& req, Response& resp) {
     resp.status = st::NOT_SUPPORTED;  // remoted identity extension
     co_return;
   }
+  // MS-SMB2 3.3.5.7: in 3.1.1 an authenticated user's TREE_CONNECT must
+  // be signed or encrypted, or the connection is dropped (the reply's
+  // ENCRYPT_DATA flag must not be strippable).
+  if (req.conn.dialect() == wire::dialect::SMB311 && !req.session->guest &&
+      !req.session->anonymous && !req.signed_by && !req.encrypted_by) {
+    log::info("{}: unsigned 3.1.1 TREE_CONNECT from {}, disconnecting", req.conn.peer(),
+              req.session->user);
+    resp.disconnect = true;
+    resp.send = false;
+    co_return;
+  }
   auto path = wire::utf16le_to_utf8(q->path);
   if (!path) {
     resp.status = st::BAD_NETWORK_NAME;

@@ -138,9 +138,12 @@ void put_all_info(Writer& w, const FileInfo& f, uint32_t access_flags, uint64_t 
 // A FILE_NAME_INFORMATION shaped structure (name, alternate, normalized).
 void put_name_info(Writer& w, Bytes name_utf16);
 
-// Directory entries (2.4.8, 2.4.14, 2.4.17, 2.4.26, 2.4.18, 2.4.19,
-// FileIdExtdDirectoryInformation). Appends one entry with NextEntryOffset 0;
-// the caller links entries with link_dir_entry().
+// Directory entries (FileDirectoryInformation, FileFullDirectoryInformation,
+// FileBothDirectoryInformation, FileNamesInformation,
+// FileIdBothDirectoryInformation, FileIdFullDirectoryInformation,
+// FileIdExtdDirectoryInformation). Appends one entry with NextEntryOffset
+// 0; the caller sets NextEntryOffset of the previous entry when it adds
+// the next one.
 bool is_directory_info_class(uint8_t cls);
 // Size of one entry before 8-byte padding.
 size_t dir_entry_size(uint8_t cls, size_t name_bytes);

@@ -50,9 +50,7 @@ class Req {
   std::vector<uint8_t> bytes() const { return {w_.bytes().begin(), w_.bytes().end()}; }
 
  private:
-  // Plenty of capacity up front: Writer::u16/u32/u64 lose the value when
-  // they make the vector grow (see wire/writer_test.cc), and request
-  // builders must not depend on that.
+  // Plenty of capacity up front, so request builders never reallocate.
   wire::Writer w_{1 << 20};
 };
 
