@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ringsmb needs that are not installed yet.
 #   scripts/deps.sh build   what building needs
-#   scripts/deps.sh test    plus the interop peers (smbclient, smbtorture)
+#   scripts/deps.sh test    plus the interop peers (smbclient, smbtorture,
+#                           Samba's smbd)
 #   scripts/deps.sh bench   plus Samba's smbd and what the benchmark plots with
 set -euo pipefail
 what=${1:-build}
 
 build=(g++ cmake ninja-build pkg-config make liburing-dev libssl-dev libfmt-dev
        libcli11-dev libgtest-dev python3)
-test=(smbclient samba-testsuite python3-impacket iproute2 procps passwd)
+test=(smbclient samba-testsuite samba python3-impacket iproute2 procps passwd)
 bench=(samba python3-matplotlib)
 
 want=("${build[@]}")
@@ -33,6 +34,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts smbd/nmbd services when samba is installed; the project only
 # ever runs its own instances on loopback ports.
-if [ "$what" = bench ]; then
+if [ "$what" = test ] || [ "$what" = bench ]; then
   for s in smbd nmbd samba-ad-dc; do $SUDO service "$s" stop >/dev/null 2>&1 || true; done
 fi

@@ -79,7 +79,11 @@ rt::Task<NtStatus> Session::authenticate(Connection& conn, bool binding, Exchang
       continue;
     }
     // SUCCESS.
-    if (!ex.ntlm.finish(resp->security_buffer)) co_return st::LOGON_FAILURE;
+    // A guest or anonymous session has no key, so the server's last token
+    // carries no mechListMIC: only keyed sessions are held to it.
+    const bool keyless_flags =
+        (resp->session_flags & (wire::SESSION_FLAG_IS_GUEST | wire::SESSION_FLAG_IS_NULL)) != 0;
+    if (!keyless_flags && !ex.ntlm.finish(resp->security_buffer)) co_return st::LOGON_FAILURE;
     ex.session_flags = resp->session_flags;
     if (!binding) id_ = sid;
     const bool keyless = ex.ntlm.anonymous() ||

@@ -149,16 +149,18 @@ SmbUrl need_url(const std::string& s, bool share_required = true) {
 }
 
 int fail(const std::string& what, const Status& s) {
-  std::fprintf(stderr, "ringsmb: %s: %s\n", what.c_str(), s.to_string().c_str());
+  const std::string& subject = s.where.empty() ? what : s.where;
+  std::fprintf(stderr, "ringsmb: %s: %s\n", subject.c_str(), s.to_string().c_str());
   return kExitFailure;
 }
 
 // Runs body against the URL's share with the global options; prints the
 // failure and returns the exit code.
 int with_target(const Globals& g, const SmbUrl& u,
-                std::function<rt::Task<Status>(Target&, const ClientOptions&)> body) {
+                std::function<rt::Task<Status>(Target&, const ClientOptions&)> body,
+                bool bulk = false) {
   ClientOptions o = client_options(g, u);
-  Runtime rtm(std::min(o.channels, std::max(1u, std::thread::hardware_concurrency())));
+  Runtime rtm(std::min(o.channels, std::max(1u, std::thread::hardware_concurrency())), bulk);
   return rtm.run([&]() -> rt::Task<int> {
     auto t = co_await open_target(rtm, u, o);
     if (!t) co_return fail(u.display(), Status::from_nt(t.status()));
@@ -398,7 +400,7 @@ int main(int argc, char** argv) {
       co_return co_await transfer(t, o, g.quiet, u.basename(), [&](Progress* p) {
         return get_file(t, u.path, dest, o, p);
       }, a->end_of_file);
-    });
+    }, true);
   }
   if (put->parsed()) {
     SmbUrl u = need_url(url1);
@@ -417,12 +419,12 @@ int main(int argc, char** argv) {
         }, 0);
       }
       struct stat sb;
-      if (::stat(local.c_str(), &sb) < 0) co_return Status::from_errno(errno);
-      if (S_ISDIR(sb.st_mode)) co_return Status::from_errno(EISDIR);
+      if (::stat(local.c_str(), &sb) < 0) co_return Status::from_errno(errno, local);
+      if (S_ISDIR(sb.st_mode)) co_return Status::from_errno(EISDIR, local);
       co_return co_await transfer(t, o, g.quiet, local_basename(local), [&](Progress* p) {
         return put_file(t, local, remote, o, p);
       }, static_cast<uint64_t>(sb.st_size));
-    });
+    }, true);
   }
   if (bench->parsed()) {
     SmbUrl u = need_url(url1);

@@ -331,7 +331,7 @@ rt::Task<Status> get_file(Target& t, std::string remote, std::string local, cons
   if (fd < 0) {
     int e = errno;
     co_await t.tree->close(f->id);
-    co_return Status::from_errno(e);
+    co_return Status::from_errno(e, local);
   }
   auto j = std::make_shared<FileJob>();
   j->tree = t.tree;
@@ -348,14 +348,15 @@ rt::Task<Status> get_file(Target& t, std::string remote, std::string local, cons
     // /dev/null and pipes take the data as it comes).
     if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
         ftruncate(fd, static_cast<off_t>(j->size)) < 0) {
-      s = Status::from_errno(errno);
+      s = Status::from_errno(errno, local);
     }
     // Small files do not need every channel.
     unsigned chans = j->size <= uint64_t{j->chunk} * 2 ? 1 : t.channels();
     if (s.ok()) s = co_await spread(t, j, true, chans);
     // A file that shrank while we read it ends where the data ended.
   }
-  if (::close(fd) < 0 && s.ok()) s = Status::from_errno(errno);
+  if (::close(fd) < 0 && s.ok()) s = Status::from_errno(errno, local);
+  if (!s.ok() && s.err != 0 && s.where.empty()) s.where = local;
   wire::NtStatus cs = co_await t.tree->close(f->id);
   if (s.ok() && cs != st::SUCCESS) s = Status::from_nt(cs);
   if (p) p->files.fetch_add(1);
@@ -365,12 +366,12 @@ rt::Task<Status> get_file(Target& t, std::string remote, std::string local, cons
 rt::Task<Status> put_file(Target& t, std::string local, std::string remote, const ClientOptions& o,
                           Progress* p) {
   int fd = ::open(local.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) co_return Status::from_errno(errno);
+  if (fd < 0) co_return Status::from_errno(errno, local);
   struct stat sb;
   if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-    int e = errno ? errno : EISDIR;
+    int e = errno ? errno : EINVAL;
     ::close(fd);
-    co_return Status::from_errno(S_ISDIR(sb.st_mode) ? EISDIR : e);
+    co_return Status::from_errno(S_ISDIR(sb.st_mode) ? EISDIR : e, local);
   }
   auto f = co_await t.tree->create(remote, CreateParams::write_file(true));
   if (!f) {
@@ -391,6 +392,7 @@ rt::Task<Status> put_file(Target& t, std::string local, std::string remote, cons
     s = co_await spread(t, j, false, chans);
   }
   ::close(fd);
+  if (!s.ok() && s.err != 0 && s.where.empty()) s.where = local;
   wire::NtStatus cs = co_await t.tree->close(f->id);
   if (s.ok() && cs != st::SUCCESS) s = Status::from_nt(cs);
   if (p) p->files.fetch_add(1);
@@ -430,7 +432,7 @@ rt::Task<Status> list_remote(Target& t, const std::string& remote, const std::st
 Status list_local(const std::string& local, const std::string& remote,
                   std::vector<TreeItem>* files, std::vector<std::string>* dirs) {
   DIR* d = opendir(local.c_str());
-  if (!d) return Status::from_errno(errno);
+  if (!d) return Status::from_errno(errno, local);
   dirs->push_back(remote);
   std::vector<std::pair<std::string, bool>> kids;
   while (dirent* e = readdir(d)) {
@@ -508,7 +510,7 @@ rt::Task<Status> get_tree(Target& t, std::string remote, std::string local, cons
   Status s = co_await list_remote(t, remote, local, &files, &dirs);
   if (!s.ok()) co_return s;
   for (const auto& d : dirs) {
-    if (::mkdir(d.c_str(), 0755) < 0 && errno != EEXIST) co_return Status::from_errno(errno);
+    if (::mkdir(d.c_str(), 0755) < 0 && errno != EEXIST) co_return Status::from_errno(errno, d);
   }
   uint64_t total = 0;
   for (const auto& f : files) total += f.size;
@@ -552,7 +554,7 @@ rt::Task<Status> cat_file(Target& t, std::string remote, int fd) {
       ssize_t w = ::write(fd, d, n);
       if (w < 0) {
         if (errno == EINTR) continue;
-        s = Status::from_errno(errno);
+        s = Status::from_errno(errno, "stdout");
         break;
       }
       d += w;

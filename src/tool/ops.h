@@ -24,11 +24,14 @@ namespace ringsmb::tool {
 // An outcome: an NTSTATUS from the server or an errno from the local side.
 struct Status {
   wire::NtStatus nt = 0;
-  int err = 0;  // positive errno
+  int err = 0;        // positive errno
+  std::string where;  // the local path an errno is about (empty: the remote side)
   bool ok() const { return nt == 0 && err == 0; }
   std::string to_string() const;
-  static Status from_nt(wire::NtStatus s) { return {s, 0}; }
-  static Status from_errno(int e) { return {0, e < 0 ? -e : e}; }
+  static Status from_nt(wire::NtStatus s) { return {s, 0, {}}; }
+  static Status from_errno(int e, std::string path = {}) {
+    return {0, e < 0 ? -e : e, std::move(path)};
+  }
 };
 
 struct ClientOptions {

@@ -5,19 +5,24 @@
 namespace ringsmb::tool {
 
 namespace {
-rt::WorkerConfig client_worker_config() {
+// Registered buffers are pinned memory: a transfer gets enough 8 MiB
+// buffers for a deep pipeline per worker, other commands a few small ones.
+rt::WorkerConfig client_worker_config(bool bulk) {
   rt::WorkerConfig c;
   c.ring_entries = 1024;
-  // Enough 8 MiB buffers for a deep pipeline of large reads per worker.
-  c.buffers.classes = {{64 * 1024, 256}, {1024 * 1024, 32}, {8 * 1024 * 1024 + 64 * 1024, 20}};
+  if (bulk) {
+    c.buffers.classes = {{64 * 1024, 128}, {1024 * 1024, 8}, {8 * 1024 * 1024 + 64 * 1024, 8}};
+  } else {
+    c.buffers.classes = {{64 * 1024, 32}, {1024 * 1024, 2}, {8 * 1024 * 1024 + 64 * 1024, 1}};
+  }
   return c;
 }
 }  // namespace
 
-Runtime::Runtime(unsigned n) {
+Runtime::Runtime(unsigned n, bool bulk) {
   if (n == 0) n = 1;
   for (unsigned i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<rt::Worker>(i, client_worker_config()));
+    workers_.push_back(std::make_unique<rt::Worker>(i, client_worker_config(bulk)));
   }
 }
 

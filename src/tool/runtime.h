@@ -17,8 +17,8 @@ namespace ringsmb::tool {
 
 class Runtime {
  public:
-  // workers >= 1.
-  explicit Runtime(unsigned workers);
+  // workers >= 1. bulk: buffer pools sized for large transfers.
+  explicit Runtime(unsigned workers, bool bulk = true);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;

@@ -21,8 +21,14 @@ guest_owned() {
 SERVER_PID=
 SERVER_LOG=$WORK/server.log
 
+# on_cleanup FUNCTION: also run FUNCTION (with the exit status as its
+# argument) at exit, before WORK is removed; e.g. to stop another server.
+CLEANUP_HOOKS=()
+on_cleanup() { CLEANUP_HOOKS+=("$1"); }
+
 cleanup() {
-  local rc=$?
+  local rc=$? h
+  for h in "${CLEANUP_HOOKS[@]}"; do "$h" "$rc" || true; done
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
