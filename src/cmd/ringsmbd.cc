@@ -15,6 +15,7 @@
 
 #include "auth/userdb.h"
 #include "server/config.h"
+#include "server/datapath.h"
 #include "server/log.h"
 #include "server/server.h"
 
@@ -238,6 +239,7 @@ int main(int argc, char** argv) {
     }
     srv.request_stop();
     srv.wait();
+    log::info("{}", server::datapath_counters().summary());
     log::info("stopped");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ringsmbd: %s\n", e.what());

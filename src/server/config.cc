@@ -163,6 +163,88 @@ std::optional<ListenAddress> parse_listen(std::string_view s) {
   return a;
 }
 
+void parse_interfaces(std::string_view value, std::vector<std::string>* names,
+                      std::vector<InterfaceOptions>* options, std::vector<std::string>* warnings) {
+  // Entries: split on spaces and commas outside double quotes.
+  std::vector<std::string> entries;
+  std::string cur;
+  bool quoted = false, have = false;
+  for (char ch : value) {
+    if (ch == '"') {
+      quoted = !quoted;
+      have = true;  // "" is an (empty, and so invalid) entry
+    } else if (!quoted && (ch == ' ' || ch == '\t' || ch == ',')) {
+      if (have) entries.push_back(cur);
+      cur.clear();
+      have = false;
+    } else {
+      cur.push_back(ch);
+      have = true;
+    }
+  }
+  if (quoted) throw ConfigError("unterminated '\"'");
+  if (have) entries.push_back(cur);
+
+  for (const std::string& e : entries) {
+    size_t semi = e.find(';');
+    std::string name = trim(std::string_view(e).substr(0, semi));
+    if (name.empty()) throw ConfigError("empty interface entry '" + e + "'");
+    if (semi == std::string::npos) {
+      if (name.find('=') != std::string::npos) {
+        // The tail of an unquoted "eth0;speed=1,capability=RSS", split at
+        // the comma.
+        throw ConfigError("'" + name + "' is an option without an interface; quote entries " +
+                          "whose options contain commas: \"eth0;speed=1000000000,capability=RSS\"");
+      }
+      names->push_back(name);
+      continue;
+    }
+    InterfaceOptions o;
+    o.name = name;
+    std::string_view rest = std::string_view(e).substr(semi + 1);
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string opt = trim(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      if (opt.empty()) continue;
+      size_t eq = opt.find('=');
+      if (eq == std::string::npos) throw ConfigError("option '" + opt + "' of " + name + ": expected KEY=VALUE");
+      std::string k = norm_key(opt.substr(0, eq));
+      std::string v = trim(std::string_view(opt).substr(eq + 1));
+      if (k == "speed") {
+        uint64_t bits = 0;
+        if (!parse_uint<uint64_t>(v, &bits, UINT64_MAX) || bits == 0) {
+          throw ConfigError("speed of " + name + ": expected bits per second above 0, got '" + v + "'");
+        }
+        o.speed = bits;
+      } else if (k == "capability") {
+        std::string cap = norm_key(v);
+        if (cap == "rss") {
+          o.capability = o.capability.value_or(0) | 0x1u;  // RSS_CAPABLE
+        } else if (cap == "rdma") {
+          // Samba accepts it; announcing RDMA would send clients to an SMB
+          // Direct port ringsmb does not serve.
+          o.capability = o.capability.value_or(0);
+          warnings->push_back("capability=RDMA of " + name + ": ringsmb has no RDMA transport, ignored");
+        } else {
+          throw ConfigError("capability of " + name + ": expected RSS or RDMA, got '" + v + "'");
+        }
+      } else if (k == "ifindex") {
+        uint32_t idx = 0;
+        if (!parse_uint<uint32_t>(v, &idx, UINT32_MAX) || idx == 0) {
+          throw ConfigError("if_index of " + name + ": expected a number above 0, got '" + v + "'");
+        }
+        o.if_index = idx;
+      } else {
+        throw ConfigError("unknown option '" + opt + "' of " + name +
+                          " (known: speed, capability, if_index)");
+      }
+    }
+    names->push_back(name);
+    options->push_back(std::move(o));
+  }
+}
+
 const ShareConfig* Config::find_share(std::string_view name) const {
   for (const auto& s : shares)
     if (fs::equal_ci(s.name, name)) return &s;
@@ -245,7 +327,16 @@ Config parse_config(std::string_view text, const std::string& name,
         }
         if (c.ports.empty()) fail(start_line, key_raw, "no port given");
       } else if (key == "interfaces") {
-        c.interfaces = split_list(value);
+        c.interfaces.clear();
+        c.interface_options.clear();
+        std::vector<std::string> w;
+        try {
+          parse_interfaces(value, &c.interfaces, &c.interface_options, &w);
+        } catch (const ConfigError& e) {
+          fail(start_line, key_raw, e.msg);
+        }
+        for (auto& wline : w)
+          warnings->push_back(fmt::format("{}:{}: {}: {}", name, start_line, key_raw, wline));
       } else if (key == "serverminprotocol" || key == "minprotocol") {
         auto p = parse_protocol(value);
         if (!p) fail(start_line, key_raw, "unknown protocol '" + value + "'");
@@ -280,6 +371,19 @@ Config parse_config(std::string_view text, const std::string& name,
       } else if (key == "ringsmb:maxcredits") {
         if (!parse_uint<unsigned>(value, &c.max_credits, 65535) || c.max_credits < 16)
           fail(start_line, key_raw, "expected 16 to 65535, got '" + value + "'");
+      } else if (key == "ringsmb:numa") {
+        std::string v = norm_key(value);
+        if (v == "auto" || v == "yes" || v == "default") {
+          c.numa = NumaMode::Auto;
+        } else if (v == "off" || v == "no" || v == "none") {
+          c.numa = NumaMode::Off;
+        } else {
+          unsigned node = 0;
+          if (!parse_uint<unsigned>(v, &node, 4095))
+            fail(start_line, key_raw, "expected auto, off or a node number, got '" + value + "'");
+          c.numa = NumaMode::Node;
+          c.numa_node = static_cast<int>(node);
+        }
       } else if (key == "guestaccount") {
         if (value.empty()) fail(start_line, key_raw, "empty account name");
         c.guest_account = value;
@@ -340,6 +444,19 @@ Config parse_config(std::string_view text, const std::string& name,
       auto v = parse_encrypt(value);
       if (!v) fail(start_line, key_raw, "expected off, if_required, desired or required, got '" + value + "'");
       share->encrypt = *v;
+    } else if (key == "ringsmb:readpath") {
+      std::string v = norm_key(value);
+      if (v == "auto") share->read_path = ReadPath::Auto;
+      else if (v == "splice") share->read_path = ReadPath::Splice;
+      else if (v == "zerocopy") share->read_path = ReadPath::ZeroCopy;
+      else if (v == "copy") share->read_path = ReadPath::Copy;
+      else fail(start_line, key_raw, "expected auto, splice, zerocopy or copy, got '" + value + "'");
+    } else if (key == "ringsmb:writepath") {
+      std::string v = norm_key(value);
+      if (v == "auto") share->write_path = WritePath::Auto;
+      else if (v == "splice") share->write_path = WritePath::Splice;
+      else if (v == "recv" || v == "copy") share->write_path = WritePath::Recv;
+      else fail(start_line, key_raw, "expected auto, splice or recv, got '" + value + "'");
     } else if (listed(kAcceptedShare, std::size(kAcceptedShare), key)) {
       // ringsmb behaves this way already
     } else if (listed(kUnsupportedShare, std::size(kUnsupportedShare), key)) {

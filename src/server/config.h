@@ -29,6 +29,9 @@ enum class Encrypt {
 };
 // server signing.
 enum class Signing { Auto, Mandatory, Disabled };
+// ringsmb:read path and ringsmb:write path (per share).
+enum class ReadPath { Auto, Splice, ZeroCopy, Copy };
+enum class WritePath { Auto, Splice, Recv };
 
 struct ShareConfig {
   std::string name;
@@ -46,13 +49,34 @@ struct ShareConfig {
   std::vector<std::string> write_list;  // may write even when read only
   std::vector<std::string> read_list;   // may only read even when writable
   std::optional<Encrypt> encrypt;       // unset: the global setting
+  // How READ data leaves and WRITE data arrives (docs/performance.md).
+  ReadPath read_path = ReadPath::Auto;
+  WritePath write_path = WritePath::Auto;
+};
+
+// One entry of `interfaces` with the options Samba allows after ';'
+// ("eth0;speed=10000000000,capability=RSS,if_index=3"). They override what
+// FSCTL_QUERY_NETWORK_INTERFACE_INFO reports for the entry's addresses.
+struct InterfaceOptions {
+  std::string name;                    // as written before ';' (address, address/mask or name)
+  std::optional<uint64_t> speed;       // speed=BITS: LinkSpeed in bits per second
+  std::optional<uint32_t> capability;  // capability=RSS (repeatable): 0x1 RSS_CAPABLE
+  std::optional<uint32_t> if_index;    // if_index=N: IfIndex
+};
+
+// ringsmb:numa: where workers run (docs/architecture.md, "NUMA placement").
+enum class NumaMode {
+  Auto,  // workers on the nodes of the network devices, when there are several nodes
+  Off,   // no pinning
+  Node,  // every worker on Config::numa_node
 };
 
 struct Config {
   std::string source;  // file name, for messages
   std::vector<ListenAddress> listen;
   std::vector<uint16_t> ports = {445};
-  std::vector<std::string> interfaces;  // addresses or interface names
+  std::vector<std::string> interfaces;  // addresses or interface names (options removed)
+  std::vector<InterfaceOptions> interface_options;  // entries that carried options
   uint16_t min_protocol = 0x0202;
   uint16_t max_protocol = 0x0311;
   std::string netbios_name = "RINGSMB";
@@ -71,6 +95,11 @@ struct Config {
   // seconds are closed.
   unsigned handshake_timeout_s = 30;
   unsigned max_credits = 8192;
+  NumaMode numa = NumaMode::Auto;
+  int numa_node = -1;  // NumaMode::Node
+  // Where sysfs is mounted: interface speeds, queues and NUMA nodes are read
+  // below it. Not a configuration key; tests point it at a fake tree.
+  std::string sysfs_root = "/sys";
   uint32_t max_io_size = 8 * 1024 * 1024;
   std::vector<ShareConfig> shares;
 
@@ -97,6 +126,13 @@ std::optional<ListenAddress> parse_listen(std::string_view s);
 std::optional<bool> parse_bool(std::string_view s);
 std::optional<Encrypt> parse_encrypt(std::string_view s);
 std::optional<Signing> parse_signing(std::string_view s);
+// The `interfaces` value: entries separated by spaces or commas, an entry in
+// double quotes may contain both, options follow ';'. Entries without
+// options are returned in *names only. Throws ConfigError (without file and
+// line: the caller adds them) on a syntax error; warnings gets one line per
+// option that is accepted but has no effect.
+void parse_interfaces(std::string_view value, std::vector<std::string>* names,
+                      std::vector<InterfaceOptions>* options, std::vector<std::string>* warnings);
 
 // Derives the final listen addresses (from interfaces x ports unless
 // explicit listen addresses were given) and checks what must hold.

@@ -1,5 +1,9 @@
 #include "server/connection.h"
 
+#include <fcntl.h>
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +28,8 @@ using namespace std::chrono_literals;
 
 namespace {
 constexpr size_t kStagingSize = 64 * 1024;
+// WRITE frames from this size on may take the splice path.
+constexpr size_t kSpliceWriteMin = 128 * 1024;
 // Before a session is authenticated a frame has no business being large:
 // this bounds what an anonymous peer can make the server allocate.
 constexpr size_t kPreAuthMaxFrame = 128 * 1024;
@@ -166,14 +172,46 @@ rt::Task<void> Connection::run() {
       co_await bytes_freed_.wait();
     }
     rt::Buffer frame = w->buffers().get(len);
-    rc = co_await recv_exact(frame.data(), len, handshake);
-    if (rc <= 0) {
-      frame_slots_.release();
-      break;
+    // A large plain WRITE to a share that asks for it: the payload goes
+    // socket -> pipe here and pipe -> file in the handler.
+    std::unique_ptr<rt::PipeLease> pipe;
+    size_t head = 0;
+    if (!handshake && len >= kSpliceWriteMin && splice_writes()) {
+      rc = co_await recv_exact(frame.data(), kWriteHead, false);
+      if (rc <= 0) {
+        frame_slots_.release();
+        break;
+      }
+      head = kWriteHead;
+      if (splice_write_wanted(*this, frame.data(), len)) {
+        pipe = std::make_unique<rt::PipeLease>(rt::PipePool::current().get());
+        if (!*pipe || pipe->capacity() < len) pipe.reset();
+      }
+      if (pipe) {
+        rc = co_await recv_splice(*pipe, len - head);
+        if (rc == -EAGAIN) {
+          // The pipe filled up (small socket buffers take a slot each):
+          // what is in it goes to the frame, the rest is received.
+          head += pipe->pending;
+          rc = pipe->drain(frame.data() + kWriteHead) ? 1 : -EIO;
+          pipe.reset();
+        }
+        if (rc <= 0) {
+          frame_slots_.release();
+          break;
+        }
+      }
+    }
+    if (!pipe) {
+      rc = co_await recv_exact(frame.data() + head, len - head, handshake);
+      if (rc <= 0) {
+        frame_slots_.release();
+        break;
+      }
     }
     inflight_.add();
     inflight_bytes_ += len;
-    rt::spawn(handle_frame(std::move(frame), len));
+    rt::spawn(handle_frame(std::move(frame), len, std::move(pipe)));
   }
   co_await teardown();
   log::debug("{}: closed", peer_);
@@ -211,14 +249,47 @@ rt::Task<void> Connection::teardown() {
   rbuf_ = rt::Buffer();
 }
 
-rt::Task<void> Connection::handle_frame(rt::Buffer buf, size_t len) {
+// Fills the pipe with the next n bytes of the stream: what the staging
+// buffer holds first, the rest spliced from the socket. Returns n, 0 at
+// end of stream, -EAGAIN when the pipe is full before n (the caller takes
+// what is in it), or another -errno.
+rt::Task<int> Connection::recv_splice(rt::PipeLease& pipe, size_t n) {
+  if (rpos_ < rlen_) {
+    size_t take = std::min(n, rlen_ - rpos_);
+    if (!pipe.fill(rbuf_.data() + rpos_, take)) co_return -EIO;
+    rpos_ += take;
+  }
+  while (pipe.pending < n) {
+    // SPLICE_F_NONBLOCK concerns the pipe only: the socket still blocks
+    // (in a kernel worker) until data comes, a full pipe says -EAGAIN.
+    int rc = co_await rt::splice(fd_, -1, pipe.write_fd(), -1,
+                                 static_cast<unsigned>(n - pipe.pending),
+                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (rc == -EINTR) continue;
+    if (rc <= 0) co_return rc;
+    pipe.pending += static_cast<size_t>(rc);
+  }
+  co_return static_cast<int>(n);
+}
+
+bool Connection::splice_writes() {
+  if (splice_writes_ < 0) {
+    splice_writes_ = 0;
+    for (const auto& s : server_.config().shares)
+      if (s.write_path == WritePath::Splice) splice_writes_ = 1;
+  }
+  return splice_writes_ == 1;
+}
+
+rt::Task<void> Connection::handle_frame(rt::Buffer buf, size_t len,
+                                        std::unique_ptr<rt::PipeLease> spliced) {
   auto self = shared_from_this();
   wire::Bytes frame(buf.data(), len);
   const bool first = !got_first_frame_;
   got_first_frame_ = true;
   const uint32_t proto = wire::ld32(frame.data());
   if (proto == wire::kSmb2ProtocolId) {
-    co_await process_smb2(*this, frame, buf.buf_index());
+    co_await process_smb2(*this, frame, buf.buf_index(), nullptr, spliced.get());
   } else if (proto == wire::kSmb1ProtocolId && first && !negotiated()) {
     co_await handle_smb1(frame);
   } else if (proto == wire::kTransformProtocolId && negotiated()) {
@@ -310,6 +381,33 @@ bool Connection::cancel(uint64_t message_id, uint64_t async_id, bool by_async_id
   return true;
 }
 
+bool Connection::nic_backed() {
+  if (nic_backed_ >= 0) return nic_backed_ == 1;
+  nic_backed_ = 0;
+  sockaddr_storage local{};
+  socklen_t len = sizeof(local);
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len) < 0) return false;
+  ifaddrs* ifs = nullptr;
+  if (getifaddrs(&ifs) < 0) return false;
+  for (ifaddrs* i = ifs; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != local.ss_family) continue;
+    bool same = false;
+    if (local.ss_family == AF_INET) {
+      same = reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr ==
+             reinterpret_cast<sockaddr_in*>(&local)->sin_addr.s_addr;
+    } else if (local.ss_family == AF_INET6) {
+      same = std::memcmp(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr,
+                         &reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr, 16) == 0;
+    }
+    if (!same) continue;
+    std::string dev = std::string("/sys/class/net/") + i->ifa_name + "/device";
+    nic_backed_ = access(dev.c_str(), F_OK) == 0 ? 1 : 0;
+    break;
+  }
+  freeifaddrs(ifs);
+  return nic_backed_ == 1;
+}
+
 void Connection::send_frame(OutFrame f) {
   if (closing_ && !f.close_after) return;
   sendq_.push_back(std::move(f));
@@ -323,47 +421,28 @@ rt::Task<void> Connection::sender() {
   auto self = shared_from_this();
   std::vector<OutFrame> batch;
   std::vector<iovec> iov;
+  auto special = [](const OutFrame& f) { return f.zc_buffer >= 0 || f.splice_len != 0; };
   while (!sendq_.empty()) {
-    batch.clear();
-    iov.clear();
-    bool close_after = false;
-    while (!sendq_.empty() &&
-           (batch.empty() || iov.size() + sendq_.front().iov.size() <= kMaxIovPerSend)) {
-      batch.push_back(std::move(sendq_.front()));
-      sendq_.pop_front();
-      iov.insert(iov.end(), batch.back().iov.begin(), batch.back().iov.end());
-      close_after = close_after || batch.back().close_after;
-    }
-    size_t idx = 0;
     bool failed = false;
-    while (idx < iov.size()) {
-      msghdr mh{};
-      mh.msg_iov = iov.data() + idx;
-      mh.msg_iovlen = iov.size() - idx;
-      int n = co_await rt::sendmsg(fd_, &mh, MSG_NOSIGNAL);
-      if (n <= 0) {
-        failed = true;
-        break;
+    bool close_after = false;
+    if (special(sendq_.front())) {
+      OutFrame f = std::move(sendq_.front());
+      sendq_.pop_front();
+      failed = !(co_await send_special(f));
+      close_after = f.close_after;
+    } else {
+      batch.clear();
+      iov.clear();
+      while (!sendq_.empty() && !special(sendq_.front()) &&
+             (batch.empty() || iov.size() + sendq_.front().iov.size() <= kMaxIovPerSend)) {
+        batch.push_back(std::move(sendq_.front()));
+        sendq_.pop_front();
+        iov.insert(iov.end(), batch.back().iov.begin(), batch.back().iov.end());
+        close_after = close_after || batch.back().close_after;
       }
-      // Advance past what was sent (partial sends happen on full sockets).
-      size_t left = static_cast<size_t>(n);
-      while (left > 0 && idx < iov.size()) {
-        if (left >= iov[idx].iov_len) {
-          left -= iov[idx].iov_len;
-          ++idx;
-        } else {
-          iov[idx].iov_base = static_cast<uint8_t*>(iov[idx].iov_base) + left;
-          iov[idx].iov_len -= left;
-          left = 0;
-        }
-      }
+      failed = !(co_await send_iov(iov, 0));
     }
-    if (failed) {
-      close();
-      sendq_.clear();
-      break;
-    }
-    if (close_after) {
+    if (failed || close_after) {
       close();
       sendq_.clear();
       break;
@@ -371,6 +450,59 @@ rt::Task<void> Connection::sender() {
   }
   batch.clear();
   sender_running_ = false;
+}
+
+rt::Task<bool> Connection::send_iov(std::vector<iovec>& iov, int flags) {
+  size_t idx = 0;
+  while (idx < iov.size()) {
+    msghdr mh{};
+    mh.msg_iov = iov.data() + idx;
+    mh.msg_iovlen = iov.size() - idx;
+    int n = co_await rt::sendmsg(fd_, &mh, MSG_NOSIGNAL | flags);
+    if (n <= 0) co_return false;
+    // Advance past what was sent (partial sends happen on full sockets).
+    size_t left = static_cast<size_t>(n);
+    while (left > 0 && idx < iov.size()) {
+      if (left >= iov[idx].iov_len) {
+        left -= iov[idx].iov_len;
+        ++idx;
+      } else {
+        iov[idx].iov_base = static_cast<uint8_t*>(iov[idx].iov_base) + left;
+        iov[idx].iov_len -= left;
+        left = 0;
+      }
+    }
+  }
+  co_return true;
+}
+
+// A frame that is one registered range (SEND_ZC), or whose data waits in
+// a pipe (splice after the message).
+rt::Task<bool> Connection::send_special(OutFrame& f) {
+  if (f.zc_buffer >= 0) {
+    auto keep = std::make_shared<rt::Buffer>(std::move(f.buffers[static_cast<size_t>(f.zc_buffer)]));
+    const uint8_t* data = keep->data() + f.zc_offset;
+    const size_t len = 4 + f.total;
+    size_t sent = 0;
+    while (sent < len) {
+      int n = co_await rt::send_zc(fd_, data + sent, len - sent, keep->buf_index(), keep);
+      if (n <= 0) co_return false;
+      sent += static_cast<size_t>(n);
+    }
+    co_return true;
+  }
+  // Splice: the NetBIOS header and message first, held back for the data.
+  if (!(co_await send_iov(f.iov, MSG_MORE))) co_return false;
+  size_t left = f.splice_len;
+  while (left > 0) {
+    int n = co_await rt::splice(f.pipe.read_fd(), -1, fd_, -1,
+                                static_cast<unsigned>(std::min<size_t>(left, 1u << 30)),
+                                SPLICE_F_MOVE);
+    if (n <= 0) co_return false;
+    left -= static_cast<size_t>(n);
+    f.pipe.pending -= static_cast<size_t>(n);
+  }
+  co_return true;
 }
 
 }  // namespace ringsmb::server

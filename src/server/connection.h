@@ -20,6 +20,7 @@
 
 #include "auth/crypto.h"
 #include "rt/buffer.h"
+#include "rt/zc.h"
 #include "rt/signal.h"
 #include "rt/sync.h"
 #include "rt/task.h"
@@ -62,6 +63,8 @@ struct Request {
   // Registered-buffer index of the frame holding msg (-1: not registered),
   // so WRITE can hand its payload to WRITE_FIXED without a copy.
   int frame_buf_index = -1;
+  // WRITE: the payload waits in this pipe, not in msg (splice write path).
+  rt::PipeLease* spliced = nullptr;
   // The session whose keys decrypted this request (null: not encrypted).
   std::shared_ptr<Session> encrypted_by;
   // The session whose (channel) key verified this request's signature.
@@ -73,6 +76,7 @@ struct Request {
   // part of, and the AsyncId once an interim response went out.
   ChainState* chain_state = nullptr;
   bool last_in_chain = true;
+  bool alone = false;  // the only request of its frame (no compound)
   uint64_t async_id = 0;
 
   Request(Connection& c, const wire::Header& h, wire::Bytes m) : conn(c), hdr(h), msg(m) {}
@@ -108,6 +112,14 @@ struct Response {
   // session is gone (clients skip the check for USER_SESSION_DELETED but
   // want the flag).
   bool signed_flag_only = false;
+  // READ data paths (docs/performance.md). zero_copy: the payload buffer
+  // has room before payload_offset for the NetBIOS header and the message,
+  // so a lone response goes out as one SEND_ZC of a registered buffer.
+  bool zero_copy = false;
+  // splice: the data waits in a pipe and follows the message on the
+  // socket (only for lone, unsigned, unencrypted responses).
+  rt::PipeLease pipe;
+  size_t splice_len = 0;
 };
 
 // One frame ready to send: the NetBIOS header, then response pieces. A
@@ -125,6 +137,14 @@ struct OutFrame {
   std::vector<iovec> iov;  // built by finish_frame()
   size_t total = 0;        // bytes after the NetBIOS header
   bool close_after = false;
+  // The whole frame (NetBIOS header included) lies in buffers[zc_buffer]
+  // from zc_offset: sent with SEND_ZC, the buffer kept until the kernel's
+  // notification.
+  int zc_buffer = -1;
+  size_t zc_offset = 0;
+  // splice_len bytes from the pipe follow the segments on the socket.
+  rt::PipeLease pipe;
+  size_t splice_len = 0;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -194,12 +214,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<void>& binding_ctx(uint64_t session_id) { return binding_[session_id]; }
   void end_binding(uint64_t session_id) { binding_.erase(session_id); }
   bool closing() const { return closing_; }
+  // Whether this connection leaves through a physical NIC (its local
+  // address belongs to an interface with a device behind it, not lo, veth
+  // or a bridge): where SEND_ZC can avoid the copy. Computed once.
+  bool nic_backed();
 
  private:
-  rt::Task<void> handle_frame(rt::Buffer buf, size_t len);
+  rt::Task<void> handle_frame(rt::Buffer buf, size_t len, std::unique_ptr<rt::PipeLease> spliced);
+  rt::Task<int> recv_splice(rt::PipeLease& pipe, size_t n);
+  bool splice_writes();  // some share has `ringsmb:write path = splice`
   rt::Task<void> handle_smb1(wire::Bytes frame);
   rt::Task<void> handle_transform(wire::Bytes frame);
   rt::Task<void> sender();
+  rt::Task<bool> send_iov(std::vector<iovec>& iov, int flags);
+  rt::Task<bool> send_special(OutFrame& f);
   rt::Task<int> recv_exact(uint8_t* dst, size_t n, bool handshake);
   rt::Task<void> teardown();
 
@@ -208,6 +236,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;
   std::string peer_addr_;
   bool closing_ = false;
+  int nic_backed_ = -1;  // -1: not known yet
+  int splice_writes_ = -1;
 
   uint16_t dialect_ = 0;
   uint16_t client_security_mode_ = 0;

@@ -360,7 +360,7 @@ void append_response(OutFrame& out, const wire::Header& rq, Response& resp, uint
 
   std::vector<uint8_t> msg(wire::kHeaderSize + resp.body.size());
   std::memcpy(msg.data() + wire::kHeaderSize, resp.body.data(), resp.body.size());
-  const size_t total = msg.size() + resp.payload_len;
+  const size_t total = msg.size() + resp.payload_len + resp.splice_len;
   const size_t pad = last ? 0 : (8 - total % 8) % 8;
   if (!last) h.next_command = static_cast<uint32_t>(total + pad);
   if (resp.sign_with || resp.signed_flag_only) h.flags |= wire::flags::SIGNED;
@@ -389,9 +389,31 @@ void append_response(OutFrame& out, const wire::Header& rq, Response& resp, uint
                         resp.payload_len});
   }
   if (pad != 0) out.segs.push_back({std::vector<uint8_t>(pad, 0)});
+  if (resp.splice_len != 0) {  // READ data in a pipe: the frame's tail
+    out.pipe = std::move(resp.pipe);
+    out.splice_len = resp.splice_len;
+  }
   out.total += total + pad;
   if (resp.disconnect) out.close_after = true;
 }
+
+namespace {
+// A lone READ response whose buffer has room before the data: NetBIOS
+// header and message are copied in front of it, so the frame is one
+// contiguous registered range for SEND_ZC.
+void make_contiguous(OutFrame& out) {
+  if (out.segs.size() != 3 || out.segs[2].buffer < 0 || out.pipe) return;
+  const auto& msg = out.segs[1].bytes;
+  const size_t prefix = 4 + msg.size();
+  OutFrame::Segment& data = out.segs[2];
+  if (data.offset < prefix) return;
+  rt::Buffer& buf = out.buffers[static_cast<size_t>(data.buffer)];
+  const size_t start = data.offset - prefix;
+  std::memcpy(buf.data() + start + 4, msg.data(), msg.size());
+  out.zc_buffer = data.buffer;
+  out.zc_offset = start;
+}
+}  // namespace
 
 void finish_frame(OutFrame& out) {
   uint8_t* nb = out.segs[0].bytes.data();
@@ -399,6 +421,9 @@ void finish_frame(OutFrame& out) {
   nb[1] = static_cast<uint8_t>(out.total >> 16);
   nb[2] = static_cast<uint8_t>(out.total >> 8);
   nb[3] = static_cast<uint8_t>(out.total);
+  if (out.zc_buffer >= 0) {
+    std::memcpy(out.buffers[static_cast<size_t>(out.zc_buffer)].data() + out.zc_offset, nb, 4);
+  }
   out.iov.clear();
   for (auto& s : out.segs) {
     if (s.buffer >= 0) {
@@ -424,11 +449,16 @@ struct ChainState {
   void flush() {
     if (done.empty()) return;
     OutFrame out;
+    const bool zero_copy = done.size() == 1 && done[0].resp.zero_copy;
     for (size_t j = 0; j < done.size(); ++j) {
       append_response(out, done[j].hdr, done[j].resp, done[j].credits, j + 1 == done.size());
     }
     done.clear();
-    if (encrypted_by) encrypt_frame(out, *encrypted_by);
+    if (encrypted_by) {
+      encrypt_frame(out, *encrypted_by, zero_copy);
+    } else if (zero_copy) {
+      make_contiguous(out);
+    }
     finish_frame(out);
     conn.send_frame(std::move(out));
   }
@@ -449,8 +479,37 @@ bool go_async(Request& req) {
   return true;
 }
 
+bool splice_write_wanted(Connection& conn, const uint8_t* head, size_t len) {
+  if (!rt::Ring::current()->features().splice) return false;
+  if (wire::ld32(head) != wire::kSmb2ProtocolId) return false;
+  const uint32_t flags = wire::ld32(head + 16);
+  if (wire::ld16(head + 4) != wire::kHeaderSize ||
+      wire::ld16(head + 12) != static_cast<uint16_t>(Command::Write) ||
+      wire::ld32(head + 20) != 0 /* NextCommand */ ||
+      (flags & (wire::flags::SIGNED | wire::flags::RELATED_OPERATIONS | wire::flags::ASYNC_COMMAND))) {
+    return false;
+  }
+  const uint8_t* w = head + wire::kHeaderSize;  // MS-SMB2 2.2.21
+  if (wire::ld16(w) != 49 || wire::ld16(w + 2) != kWriteHead ||
+      wire::ld32(w + 4) != len - kWriteHead || wire::ld32(w + 32) != 0 /* Channel */ ||
+      wire::ld16(w + 42) != 0 /* WriteChannelInfoLength */) {
+    return false;
+  }
+  const uint64_t session_id = wire::ld64(head + 40);
+  if (!conn.has_session(session_id)) return false;
+  std::shared_ptr<Session> s = conn.server().sessions().find(session_id);
+  if (!s || s->signing_required || s->encrypt_data) return false;
+  std::lock_guard lk(s->mu);
+  if (s->state != SessionState::Valid) return false;
+  auto it = s->trees.find(wire::ld32(head + 36));
+  if (it == s->trees.end() || it->second->encrypt_required || !it->second->share) return false;
+  const WritePath want = it->second->share->cfg.write_path;
+  // auto: docs/performance.md has the measurements behind this choice.
+  return want == WritePath::Splice;
+}
+
 rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
-                            std::shared_ptr<Session> encrypted_by) {
+                            std::shared_ptr<Session> encrypted_by, rt::PipeLease* spliced) {
   std::vector<wire::MessageSpan> spans;
   if (wire::split_compound(frame, spans) != wire::Verdict::Ok) {
     log::info("{}: malformed compound chain, closing", conn.peer());
@@ -502,6 +561,8 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
     req.encrypted_by = encrypted_by;
     req.chain_state = &cs;
     req.last_in_chain = i + 1 == spans.size();
+    req.alone = spans.size() == 1;
+    req.spliced = spliced;
     Response resp;
     const CommandInfo& ci = kCommands[hdr.command];
     if (v == wire::Verdict::Invalid) {
@@ -558,10 +619,16 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
   cs.flush();
 }
 
-void encrypt_frame(OutFrame& out, Session& s) {
+void encrypt_frame(OutFrame& out, Session& s, bool zero_copy) {
   const auth::SmbKeys& k = s.keys;
   const size_t plain = out.total;
-  rt::Buffer buf = rt::Worker::current()->buffers().get(wire::kTransformHeaderSize + plain);
+  // Into a second registered buffer, with room for the NetBIOS header in
+  // front so the frame can leave as one SEND_ZC.
+  rt::Buffer whole = rt::Worker::current()->buffers().get(4 + wire::kTransformHeaderSize + plain);
+  struct Shifted {
+    rt::Buffer& b;
+    uint8_t* data() const { return b.data() + 4; }
+  } buf{whole};
   wire::TransformHeader th;
   s.nonces.next(k.cipher, th.nonce);
   th.original_size = static_cast<uint32_t>(plain);
@@ -590,10 +657,14 @@ void encrypt_frame(OutFrame& out, Session& s) {
   std::memcpy(buf.data() + 4, tag, 16);
   OutFrame enc;
   enc.segs.push_back(std::move(out.segs[0]));
-  enc.buffers.push_back(std::move(buf));
-  enc.segs.push_back({{}, 0, 0, wire::kTransformHeaderSize + plain});
+  enc.buffers.push_back(std::move(whole));
+  enc.segs.push_back({{}, 0, 4, wire::kTransformHeaderSize + plain});
   enc.total = wire::kTransformHeaderSize + plain;
   enc.close_after = out.close_after;
+  if (zero_copy) {
+    enc.zc_buffer = 0;
+    enc.zc_offset = 0;
+  }
   out = std::move(enc);
 }
 

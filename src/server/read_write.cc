@@ -1,9 +1,24 @@
 // READ, WRITE and FLUSH (MS-SMB2 3.3.5.11 - 3.3.5.13).
 //
-// READ reads into a registered buffer (READ_FIXED) and sends it as its own
-// iovec after the response header: one copy (kernel to buffer), none in
-// user space. WRITE hands the payload, still inside the registered frame
-// buffer it was received into, to WRITE_FIXED.
+// READ data leaves by one of three paths, chosen per request
+// (docs/performance.md):
+//   copy      READ_FIXED into a registered buffer, sent as its own iovec
+//             after the response header (SENDMSG: the kernel copies it)
+//   zerocopy  READ_FIXED into a registered buffer with room in front for
+//             the NetBIOS header and message, the whole frame sent with
+//             SEND_ZC from the registered buffer (released on the
+//             notification); signed responses are signed over it in place,
+//             encrypted ones encrypted into a second registered buffer
+//   splice    file -> pipe (IORING_OP_SPLICE) in the handler, pipe ->
+//             socket after the message: no copy by the server at all; only
+//             for lone, unsigned, unencrypted responses, opt-in per share
+// WRITE payloads arrive by one of two paths (`ringsmb:write path`):
+//   recv      received straight into the registered frame buffer and
+//             handed to WRITE_FIXED (one kernel copy each way)
+//   splice    socket -> pipe in the receive loop, pipe -> file here: the
+//             payload never enters user memory; only for lone, unsigned,
+//             unencrypted WRITEs (Connection::run, splice_write_wanted)
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstring>
@@ -11,6 +26,8 @@
 #include "fs/streams.h"
 #include "rt/ops.h"
 #include "rt/worker.h"
+#include "rt/zc.h"
+#include "server/datapath.h"
 #include "server/fs_status.h"
 #include "server/handlers.h"
 #include "server/oplock.h"
@@ -27,13 +44,15 @@ constexpr uint64_t kMaxOffset = 0x7FFFFFFFFFFFFFFFull;
 
 // Reads up to len bytes at off into buf, looping over short reads; returns
 // the byte count (short only at end of file) or -errno.
-rt::Task<int64_t> read_full(int fd, const rt::Buffer& buf, uint32_t len, uint64_t off) {
+// at: where in buf the data goes.
+rt::Task<int64_t> read_full(int fd, const rt::Buffer& buf, uint32_t len, uint64_t off,
+                            size_t at = 0) {
   uint32_t got = 0;
   while (got < len) {
-    int rc = buf.registered()
-                 ? co_await rt::read_fixed(fd, buf.data() + got, len - got, off + got,
-                                           buf.buf_index())
-                 : co_await rt::read(fd, buf.data() + got, len - got, off + got);
+    uint8_t* dst = buf.data() + at + got;
+    int rc = buf.registered() ? co_await rt::read_fixed(fd, dst, len - got, off + got,
+                                                        buf.buf_index())
+                              : co_await rt::read(fd, dst, len - got, off + got);
     if (rc < 0) {
       if (rc == -EINTR || rc == -EAGAIN) continue;
       co_return rc;
@@ -43,6 +62,57 @@ rt::Task<int64_t> read_full(int fd, const rt::Buffer& buf, uint32_t len, uint64_
   }
   co_return got;
 }
+}  // namespace
+
+namespace {
+
+enum class Path { Copy, ZeroCopy, Splice };
+
+// NetBIOS header + SMB2 header + READ response fixed part, rounded up: the
+// room the zerocopy path leaves in front of the data.
+constexpr size_t kReadPrefix = 128;
+// Below this the SEND_ZC notification costs more than the copy it saves.
+constexpr uint32_t kZeroCopyMin = 64 * 1024;
+
+Path choose_read_path(const Request& req, const Open& open, uint32_t len) {
+  if (len == 0 || !open.stream.empty() || !req.alone) return Path::Copy;
+  const rt::Features& f = rt::Ring::current()->features();
+  const ReadPath want = open.share->cfg.read_path;
+  const bool plain = !req.encrypted_by && !req.signed_keys &&
+                     !(req.session && req.session->signing_required);
+  if (want == ReadPath::Splice && plain && f.splice) return Path::Splice;
+  if (!f.send_zc) return Path::Copy;
+  if (want == ReadPath::ZeroCopy) return Path::ZeroCopy;
+  // auto: SEND_ZC pays where a NIC can send from the pages; over loopback
+  // or a veth pair the kernel copies anyway and the notification is pure
+  // cost (docs/performance.md has the measurements).
+  if (want == ReadPath::Auto && len >= kZeroCopyMin && req.conn.nic_backed()) {
+    return Path::ZeroCopy;
+  }
+  return Path::Copy;
+}
+
+// file -> pipe for the splice path; the byte count (short only at end of
+// file) or -errno. The data stays in the pipe.
+rt::Task<int64_t> splice_in(int fd, rt::PipeLease& pipe, uint32_t len, uint64_t off) {
+  uint32_t got = 0;
+  while (got < len) {
+    // SPLICE_F_NONBLOCK: a pipe that fills up (its slots hold pages, and an
+    // unaligned range needs one more) answers -EAGAIN instead of blocking
+    // a kernel worker forever; the caller copies instead.
+    int rc = co_await rt::splice(fd, static_cast<int64_t>(off + got), pipe.write_fd(), -1,
+                                 len - got, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (rc < 0) {
+      if (rc == -EINTR) continue;
+      co_return rc;
+    }
+    if (rc == 0) break;
+    got += static_cast<uint32_t>(rc);
+    pipe.pending += static_cast<size_t>(rc);
+  }
+  co_return got;
+}
+
 }  // namespace
 
 rt::Task<void> read(Request& req, Response& resp) {
@@ -96,10 +166,32 @@ rt::Task<void> read(Request& req, Response& resp) {
       }
     }
   } else if (q->length > 0) {
-    buf = rt::Worker::current()->buffers().get(q->length);
-    n = co_await read_full(open->fd, buf, q->length, q->offset);
+    Path path = choose_read_path(req, *open, q->length);
+    if (path == Path::Splice) {
+      resp.pipe = rt::PipePool::current().get();
+      // One page more than the data: an unaligned range spans one more.
+      if (!resp.pipe || resp.pipe.capacity() < size_t{q->length} + 4096) {
+        resp.pipe = {};
+        path = Path::Copy;  // no pipe that large here: copy instead
+      }
+    }
+    if (path == Path::Splice) {
+      n = co_await splice_in(open->fd, resp.pipe, q->length, q->offset);
+      if (n == -EAGAIN) {  // the pipe filled up: copy instead
+        resp.pipe = {};
+        path = Path::Copy;
+      }
+    }
+    if (path != Path::Splice) {
+      const size_t prefix = path == Path::ZeroCopy ? kReadPrefix : 0;
+      buf = rt::Worker::current()->buffers().get(prefix + q->length);
+      n = co_await read_full(open->fd, buf, q->length, q->offset, prefix);
+      resp.zero_copy = path == Path::ZeroCopy;
+      resp.payload_offset = prefix;
+    }
     if (n < 0) {
       resp.body.clear();
+      resp.pipe = {};
       resp.status = status_from_errno(static_cast<int>(n));
       co_return;
     }
@@ -112,15 +204,21 @@ rt::Task<void> read(Request& req, Response& resp) {
   }
   if (n < 0 || (q->length > 0 && n == 0) || static_cast<uint64_t>(n < 0 ? 0 : n) < q->minimum_count) {
     resp.body.clear();
+    resp.pipe = {};
+    resp.zero_copy = false;
     resp.status = st::END_OF_FILE;
     co_return;
   }
   wire::encode_read_response_fixed(resp.body.data(), static_cast<uint32_t>(n), 0);
   if (n == 0) {
     resp.body.zeros(1);  // the variable part is at least one byte
+  } else if (resp.pipe) {
+    resp.splice_len = static_cast<size_t>(n);
+    datapath_counters().read_splice.fetch_add(1, std::memory_order_relaxed);
   } else {
+    (resp.zero_copy ? datapath_counters().read_zerocopy : datapath_counters().read_copy)
+        .fetch_add(1, std::memory_order_relaxed);
     resp.payload = std::move(buf);
-    resp.payload_offset = 0;
     resp.payload_len = static_cast<size_t>(n);
   }
   open->position.store(q->offset + static_cast<uint64_t>(n), std::memory_order_relaxed);
@@ -167,6 +265,35 @@ rt::Task<void> write(Request& req, Response& resp) {
   break_level2_oplocks(req.conn.server(), *open->file, open.get());
   const uint8_t* data = q->data.data();
   uint32_t done = 0;
+  const bool spliced = req.spliced && *req.spliced && req.spliced->pending == q->length &&
+                       q->length != 0 && open->stream.empty();
+  if (spliced) {
+    // Splice write path: pipe -> file, the payload never in user memory.
+    rt::PipeLease& pipe = *req.spliced;
+    while (done < q->length) {
+      int rc = co_await rt::splice(pipe.read_fd(), -1, open->fd,
+                                   static_cast<int64_t>(off + done), q->length - done,
+                                   SPLICE_F_MOVE);
+      if (rc < 0) {
+        if (rc == -EINTR || rc == -EAGAIN) continue;
+        resp.status = status_from_errno(rc);
+        co_return;
+      }
+      if (rc == 0) {
+        resp.status = st::DISK_FULL;
+        co_return;
+      }
+      done += static_cast<uint32_t>(rc);
+      pipe.pending -= static_cast<size_t>(rc);
+    }
+  } else if (req.spliced && *req.spliced && req.spliced->pending != 0) {
+    // Anything else (a stream) takes the payload from the pipe into the
+    // frame buffer, where it would have been.
+    if (!req.spliced->drain(const_cast<uint8_t*>(data))) {
+      resp.status = st::INTERNAL_ERROR;
+      co_return;
+    }
+  }
   if (!open->stream.empty()) {
     // Read, modify and write back the stream's xattr, one writer at a time.
     std::lock_guard lk(open->file->mu);
@@ -209,6 +336,10 @@ rt::Task<void> write(Request& req, Response& resp) {
     }
   }
   open->position.store(off + done, std::memory_order_relaxed);
+  if (done != 0) {
+    (spliced ? datapath_counters().write_splice : datapath_counters().write_recv)
+        .fetch_add(1, std::memory_order_relaxed);
+  }
   wire::encode_write_response(resp.body, done);
 }
 
