@@ -259,6 +259,7 @@ rt::Task<Result<Reply>> Connection::call(Call c) {
   const bool sign = !seal && c.prot.sign != nullptr;
   if (sign) h.flags |= wire::flags::SIGNED;
   encode_header(c.msg.data(), h);
+  if (dialect_ >= wire::dialect::SMB300) wire::st16(c.msg.data() + 8, c.channel_sequence);
   Bytes pieces[2] = {c.msg.bytes(), c.payload};
   if (sign) {
     auto s = auth::smb_signature(*c.prot.sign, mid, false,

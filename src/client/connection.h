@@ -92,6 +92,10 @@ struct Call {
   // the credit charge (3.2.4.1.5): one credit per 64 KiB, at least one.
   uint64_t payload_size = 0;
   uint32_t extra_flags = 0;
+  // SMB 3.x ChannelSequence (MS-SMB2 2.2.1.2, 3.2.4.1.1): the session's,
+  // raised after it lost a channel so the server can tell a resent WRITE
+  // from one still queued on the dead connection.
+  uint16_t channel_sequence = 0;
   // SMB 3.1.1 preauth integrity: the request and its final reply are
   // added to this hash.
   auth::PreauthHash* preauth = nullptr;

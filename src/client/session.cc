@@ -283,6 +283,7 @@ rt::Task<Result<Reply>> Tree::send(Call c, size_t chi) {
   if (!ch) co_return wire::Err{st::USER_SESSION_DELETED};
   c.tree_id = id_;
   c.prot = session_->protection(*ch, encrypt_);
+  c.channel_sequence = session_->channel_sequence();
   co_return co_await ch->conn->call(std::move(c));
 }
 

@@ -13,6 +13,7 @@
 // once set up.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,10 @@ class Session : public std::enable_shared_from_this<Session> {
   uint16_t dialect() const { return dialect_; }
   const std::shared_ptr<const auth::SmbKeys>& keys() const { return keys_; }
 
+  // MS-SMB2 3.2.4.1.1: the ChannelSequence sent on every request; raise it
+  // when a channel is lost, before requests are resent on another.
+  uint16_t channel_sequence() const { return channel_sequence_.load(std::memory_order_relaxed); }
+  void raise_channel_sequence() { channel_sequence_.fetch_add(1, std::memory_order_relaxed); }
   size_t channel_count() const;
   std::shared_ptr<Channel> channel(size_t i) const;  // i modulo the count
   // How a call on this channel is protected (tree_encrypts: the share
@@ -84,6 +89,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<const auth::SmbKeys> keys_;  // channel 0's; encryption keys for all
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<Channel>> channels_;
+  std::atomic<uint16_t> channel_sequence_{0};
 };
 
 struct CreateParams {

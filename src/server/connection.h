@@ -63,6 +63,10 @@ struct Request {
   // Registered-buffer index of the frame holding msg (-1: not registered),
   // so WRITE can hand its payload to WRITE_FIXED without a copy.
   int frame_buf_index = -1;
+  // The open whose channel sequence this request was counted under
+  // (MS-SMB2 3.3.5.2.10), and under which count.
+  std::shared_ptr<Open> seq_open;
+  uint16_t seq = 0;
   // WRITE: the payload waits in this pipe, not in msg (splice write path).
   rt::PipeLease* spliced = nullptr;
   // The session whose keys decrypted this request (null: not encrypted).

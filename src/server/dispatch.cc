@@ -141,6 +141,61 @@ struct Chain {
 
 // Everything that must hold before a handler may run. Fills resp.status
 // (or resp.disconnect) and returns false when the request stops here.
+// MS-SMB2 3.3.5.2.10: requests carrying a FileId are counted under their
+// ChannelSequence; one from a sequence older than the open's (a request a
+// client sent before it moved to another channel) must not modify the
+// file. Returns false (resp.status set) when the request fails.
+bool check_channel_sequence(Connection& conn, Request& req, Response& resp, const CommandInfo& ci) {
+  if (ci.file_id_offset < 0 || !wire::is_smb3(conn.dialect()) || !req.session) return true;
+  wire::FileId fid = wire::ld_file_id(req.msg.data() + wire::kHeaderSize + ci.file_id_offset);
+  if (fid.is_related_placeholder()) return true;
+  std::shared_ptr<Open> open;
+  {
+    std::lock_guard lk(req.session->mu);
+    auto it = req.session->opens.find(fid.volatile_);
+    if (it == req.session->opens.end()) return true;  // the handler answers FILE_CLOSED
+    open = it->second;
+  }
+  const auto cmd = static_cast<Command>(req.hdr.command);
+  const bool modifies = cmd == Command::Write || cmd == Command::SetInfo || cmd == Command::Ioctl;
+  const uint16_t seq = wire::ld16(req.msg.data() + 8);  // ChannelSequence
+  const bool replay = (req.hdr.flags & wire::flags::REPLAY_OPERATION) != 0;
+  std::lock_guard lk(open->seq_mu);
+  const bool newer = static_cast<uint16_t>(seq - open->channel_sequence) <= 0x7FFF;
+  bool ok = true;
+  if (seq == open->channel_sequence) {
+    ok = !replay || open->outstanding_pre == 0;
+    if (ok) ++open->outstanding;
+  } else if (newer && (!replay || open->outstanding_pre == 0)) {
+    open->outstanding_pre += open->outstanding;
+    open->outstanding = 1;
+    open->channel_sequence = seq;
+  } else {
+    ok = false;
+  }
+  if (!ok) {
+    if (!modifies) return true;  // only WRITE, SET_INFO and IOCTL fail
+    resp.status = st::FILE_NOT_AVAILABLE;
+    return false;
+  }
+  req.seq_open = std::move(open);
+  req.seq = seq;
+  return true;
+}
+
+// The request under req.seq_open completed: it is no longer outstanding.
+void end_channel_sequence(Request& req) {
+  if (!req.seq_open) return;
+  Open& o = *req.seq_open;
+  std::lock_guard lk(o.seq_mu);
+  if (req.seq == o.channel_sequence) {
+    if (o.outstanding > 0) --o.outstanding;
+  } else if (o.outstanding_pre > 0) {
+    --o.outstanding_pre;
+  }
+  req.seq_open.reset();
+}
+
 bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandInfo& ci,
                   Chain& chain, bool first_in_chain) {
   Server& server = conn.server();
@@ -333,6 +388,8 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
     }
     req.related_file_id = chain.file_id;
   }
+
+  if (!check_channel_sequence(conn, req, resp, ci)) return false;
   return true;
 }
 
@@ -570,6 +627,7 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
     } else if (pre_dispatch(conn, req, resp, ci, chain, i == 0)) {
       co_await ci.handler(req, resp);
     }
+    end_channel_sequence(req);
     if (resp.disconnect && !resp.send) {
       conn.close();
       co_return;

@@ -102,6 +102,14 @@ struct Open {
   // CHANGE_NOTIFY on a directory.
   NotifyState notify;
 
+  // MS-SMB2 3.3.5.2.10: the channel sequence of the open and the requests
+  // in flight under it (current) and under older sequences (pre), guarded
+  // by seq_mu.
+  std::mutex seq_mu;
+  uint16_t channel_sequence = 0;
+  uint32_t outstanding = 0;
+  uint32_t outstanding_pre = 0;
+
   ~Open();
 };
 

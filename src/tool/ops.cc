@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <tuple>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -205,7 +208,51 @@ struct FileJob {
   std::atomic<uint64_t> next{0};
   std::atomic<bool> failed{false};
   Progress* progress = nullptr;
+  // Ranges whose channel died under them, for the lanes of live channels.
+  std::atomic<uint32_t> lost{0};  // bit ch: channel ch is gone
+  std::mutex mu;
+  std::vector<std::pair<uint64_t, uint64_t>> retry;  // guarded by mu
+
+  // The next range to move: one given back by a lost channel first.
+  bool take(uint64_t* off, uint64_t* end) {
+    {
+      std::lock_guard lk(mu);
+      if (!retry.empty()) {
+        std::tie(*off, *end) = retry.back();
+        retry.pop_back();
+        return true;
+      }
+    }
+    *off = next.fetch_add(chunk);
+    if (*off >= size) return false;
+    *end = std::min<uint64_t>(*off + chunk, size);
+    return true;
+  }
+  void give_back(uint64_t off, uint64_t end) {
+    std::lock_guard lk(mu);
+    retry.push_back({off, end});
+  }
+  bool has_retry() {
+    std::lock_guard lk(mu);
+    return !retry.empty();
+  }
 };
+
+// Whether a failed call on channel ch lost the channel itself (its
+// connection is gone) while the session has others: the range then moves
+// to another channel (the session survives the loss, MS-SMB2 3.3.7.1).
+bool channel_lost(FileJob& j, unsigned ch, wire::NtStatus s) {
+  if (s != st::CONNECTION_DISCONNECTED && s != st::IO_TIMEOUT) return false;
+  auto& sess = *j.tree->session();
+  auto c = sess.channel(ch);
+  if (!c || c->conn->alive() || sess.channel_count() < 2) return false;
+  if (!(j.lost.fetch_or(1u << (ch % 32)) & (1u << (ch % 32)))) {
+    sess.raise_channel_sequence();
+    std::fprintf(stderr, "ringsmb: channel %u lost (%s), its work goes on over the others\n",
+                 ch + 1, std::string(wire::status_name(s)).c_str());
+  }
+  return true;
+}
 
 void record(Status* first, const Status& s) {
   if (!s.ok() && first->ok()) *first = s;
@@ -226,12 +273,16 @@ rt::Task<Status> write_all(int fd, const uint8_t* p, size_t n, uint64_t off) {
 
 // One lane of a download on channel ch: takes chunks until none are left.
 rt::Task<void> get_lane(std::shared_ptr<FileJob> j, unsigned ch, Status* first, rt::WaitGroup* wg) {
-  while (!j->failed.load(std::memory_order_relaxed)) {
-    uint64_t off = j->next.fetch_add(j->chunk);
-    if (off >= j->size) break;
-    uint64_t end = std::min<uint64_t>(off + j->chunk, j->size);
+  uint64_t off = 0, end = 0;
+  bool lost = false;
+  while (!lost && !j->failed.load(std::memory_order_relaxed) && j->take(&off, &end)) {
     while (off < end) {
       auto rd = co_await j->tree->read(j->fid, off, static_cast<uint32_t>(end - off), ch);
+      if (!rd && channel_lost(*j, ch, rd.status())) {
+        j->give_back(off, end);
+        lost = true;
+        break;
+      }
       if (!rd) {
         record(first, Status::from_nt(rd.status()));
         j->failed = true;
@@ -256,10 +307,10 @@ rt::Task<void> get_lane(std::shared_ptr<FileJob> j, unsigned ch, Status* first, 
 
 rt::Task<void> put_lane(std::shared_ptr<FileJob> j, unsigned ch, Status* first, rt::WaitGroup* wg) {
   rt::Buffer buf = rt::Worker::current()->buffers().get(j->chunk);
-  while (!j->failed.load(std::memory_order_relaxed)) {
-    uint64_t off = j->next.fetch_add(j->chunk);
-    if (off >= j->size) break;
-    uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(j->chunk, j->size - off));
+  uint64_t off = 0, end = 0;
+  bool lost = false;
+  while (!lost && !j->failed.load(std::memory_order_relaxed) && j->take(&off, &end)) {
+    uint32_t n = static_cast<uint32_t>(end - off);
     uint32_t got = 0;
     while (got < n) {
       int rc = co_await rt::read(j->fd, buf.data() + got, n - got, off + got);
@@ -274,6 +325,13 @@ rt::Task<void> put_lane(std::shared_ptr<FileJob> j, unsigned ch, Status* first, 
     uint32_t sent = 0;
     while (sent < n) {
       auto w = co_await j->tree->write(j->fid, off + sent, wire::Bytes(buf.data() + sent, n - sent), ch);
+      if (!w && channel_lost(*j, ch, w.status())) {
+        // Written again elsewhere, whole: a WRITE lost with the channel may
+        // or may not have reached the file, rewriting the range is safe.
+        j->give_back(off, end);
+        lost = true;
+        break;
+      }
       if (!w || *w == 0) {
         record(first, Status::from_nt(w ? st::DISK_FULL : w.status()));
         j->failed = true;
@@ -281,7 +339,7 @@ rt::Task<void> put_lane(std::shared_ptr<FileJob> j, unsigned ch, Status* first, 
       }
       sent += *w;
     }
-    if (j->failed) break;
+    if (j->failed || lost) break;
     if (j->progress) j->progress->bytes.fetch_add(n, std::memory_order_relaxed);
   }
   wg->done();
@@ -307,15 +365,27 @@ rt::Task<void> channel_task(rt::Worker* w, std::shared_ptr<FileJob> j, unsigned 
   wg->done();
 }
 
-// Every channel works on the job; returns the first failure.
+// Every live channel works on the job; returns the first failure. Ranges
+// a lost channel gave back after the others ran out of work get another
+// round on the channels still alive.
 rt::Task<Status> spread(Target& t, std::shared_ptr<FileJob> j, bool get, unsigned channels) {
   Status first;
-  rt::WaitGroup wg;
-  for (unsigned ch = 0; ch < channels; ++ch) {
-    wg.add();
-    rt::spawn(channel_task(t.worker_of(ch), j, ch, get, &first, &wg));
+  for (;;) {
+    rt::WaitGroup wg;
+    unsigned live = 0;
+    for (unsigned ch = 0; ch < channels; ++ch) {
+      if (j->lost.load() & (1u << (ch % 32))) continue;
+      ++live;
+      wg.add();
+      rt::spawn(channel_task(t.worker_of(ch), j, ch, get, &first, &wg));
+    }
+    if (live == 0) {
+      first = Status::from_nt(st::CONNECTION_DISCONNECTED);
+      break;
+    }
+    co_await wg.wait();
+    if (!first.ok() || !j->has_retry()) break;
   }
-  co_await wg.wait();
   co_return first;
 }
 

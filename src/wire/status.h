@@ -82,6 +82,7 @@ namespace status {
   X(CANCELLED, 0xC0000120)                       \
   X(CANNOT_DELETE, 0xC0000121)                   \
   X(FILE_CLOSED, 0xC0000128)                     \
+  X(FILE_NOT_AVAILABLE, 0xC0000467)              \
   X(INVALID_DEVICE_STATE, 0xC0000184)            \
   X(IO_DEVICE_ERROR, 0xC0000185)                 \
   X(FS_DRIVER_REQUIRED, 0xC000019C)              \
