@@ -36,11 +36,17 @@ void Worker::start(std::function<void()> init) {
 }
 
 void Worker::run_here(std::function<void()> init) {
-  if (cfg_.cpu >= 0) {
+  // Before the ring and the pool: see WorkerConfig::cpus.
+  if (cfg_.cpu >= 0 || !cfg_.cpus.empty()) {
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(cfg_.cpu, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    if (cfg_.cpus.empty()) {
+      if (cfg_.cpu < CPU_SETSIZE) CPU_SET(cfg_.cpu, &set);
+    } else {
+      for (int c : cfg_.cpus)
+        if (c >= 0 && c < CPU_SETSIZE) CPU_SET(c, &set);
+    }
+    affinity_error_ = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
   }
   t_worker = this;
   ring_ = std::make_unique<Ring>(cfg_.ring_entries);

@@ -24,6 +24,12 @@ struct WorkerConfig {
   unsigned ring_entries = 1024;
   BufferPoolConfig buffers;
   int cpu = -1;  // pin the thread to this CPU when >= 0
+  // Or, taking precedence, to this set of CPUs (a NUMA node's) when not
+  // empty. Either is applied on the thread before the ring and the buffer
+  // pool exist, so the pool's pages are faulted in (at registration or
+  // first use) from these CPUs and come from their node under the default
+  // first-touch policy.
+  std::vector<int> cpus;
 };
 
 class Worker {
@@ -48,6 +54,9 @@ class Worker {
   bool stopping() const { return stop_.load(std::memory_order_acquire); }
 
   unsigned id() const { return id_; }
+  // 0, or the error pthread_setaffinity_np gave for cpu/cpus (set on the
+  // worker's thread before init runs).
+  int affinity_error() const { return affinity_error_; }
   Ring& ring() { return *ring_; }
   BufferPool& buffers() { return *pool_; }
 
@@ -86,6 +95,7 @@ class Worker {
   bool stop_hooks_ran_ = false;
   std::vector<std::function<void()>> stop_hooks_;
   long holds_ = 0;
+  int affinity_error_ = 0;
 };
 
 }  // namespace ringsmb::rt

@@ -1,4 +1,6 @@
 // IOCTL (MS-SMB2 3.3.5.15).
+#include <cstring>
+
 #include "server/handlers.h"
 #include "server/log.h"
 #include "server/server.h"
@@ -42,6 +44,46 @@ void validate_negotiate(Request& req, const wire::IoctlRequest& q, Response& res
   wire::encode_ioctl_response(resp.body, q.ctl_code, q.file_id, wire::Bytes(out, sizeof(out)));
 }
 
+// 3.3.5.15.11: the server's interfaces, from the list Server keeps
+// (netif.h; taken at start, refreshed off the workers), so answering reads
+// nothing from the system.
+void query_network_interface_info(Request& req, const wire::IoctlRequest& q, Response& resp) {
+  Connection& c = req.conn;
+  // 3.3.5.15: this FSCTL names no open; a FileId other than all ones MUST
+  // fail with STATUS_INVALID_PARAMETER (Samba does the same).
+  if (!(q.file_id == wire::FileId{~uint64_t{0}, ~uint64_t{0}})) {
+    resp.status = st::INVALID_PARAMETER;
+    return;
+  }
+  // 3.3.5.15.11: a 2.x dialect, or a connection without
+  // SMB2_GLOBAL_CAP_MULTI_CHANNEL (server multi channel support = no, or a
+  // client that did not ask), MAY get STATUS_NOT_SUPPORTED. Samba answers
+  // STATUS_INVALID_DEVICE_REQUEST (STATUS_FS_DRIVER_REQUIRED on IPC$) when
+  // multichannel is off; the specification's status is used here (Linux
+  // cifs.ko takes it quietly as "no interface list").
+  if (!wire::is_smb3(c.dialect()) || (c.server_capabilities() & wire::cap::MULTI_CHANNEL) == 0) {
+    resp.status = st::NOT_SUPPORTED;
+    return;
+  }
+  // The request carries no input (3.2.4.20.10: InputCount 0); Samba refuses
+  // any with STATUS_INVALID_PARAMETER, and so does ringsmb.
+  if (!q.input.empty()) {
+    resp.status = st::INVALID_PARAMETER;
+    return;
+  }
+  auto ifs = c.server().network_interfaces();
+  // The whole list or nothing: a truncated NETWORK_INTERFACE_INFO chain
+  // would point past its end.
+  if (ifs->output.size() > q.max_output_response) {
+    resp.status = st::BUFFER_TOO_SMALL;
+    return;
+  }
+  // 3.3.5.15.11: CtlCode and the all-ones FileId echoed, InputCount 0,
+  // OutputOffset right after the body, Flags 0.
+  wire::encode_ioctl_response(resp.body, q.ctl_code, q.file_id,
+                              wire::Bytes(ifs->output.data(), ifs->output.size()));
+}
+
 }  // namespace
 
 rt::Task<void> ioctl(Request& req, Response& resp) {
@@ -62,6 +104,9 @@ rt::Task<void> ioctl(Request& req, Response& resp) {
   switch (q->ctl_code) {
     case fsctl::VALIDATE_NEGOTIATE_INFO:
       validate_negotiate(req, *q, resp);
+      co_return;
+    case fsctl::QUERY_NETWORK_INTERFACE_INFO:
+      query_network_interface_info(req, *q, resp);
       co_return;
     case fsctl::DFS_GET_REFERRALS:
     case fsctl::DFS_GET_REFERRALS_EX:
@@ -92,6 +137,23 @@ rt::Task<void> ioctl(Request& req, Response& resp) {
       }
       wire::encode_ioctl_response(resp.body, q->ctl_code, open->id, {});
       co_return;
+    case fsctl::CREATE_OR_GET_OBJECT_ID:
+    case fsctl::GET_OBJECT_ID: {
+      // MS-FSCC 2.3.4/2.3.20: a FILE_OBJECTID_BUFFER (type 1, 64 bytes).
+      // Linux keeps no object ids: the id is derived from the file's
+      // device and inode, stable while the file exists, as Samba does;
+      // birth ids equal it, DomainId is zero.
+      if (q->max_output_response < 64) {
+        resp.status = st::BUFFER_TOO_SMALL;
+        co_return;
+      }
+      uint8_t buf[64] = {};
+      wire::st64(buf, open->file->dev);
+      wire::st64(buf + 8, open->file->ino);
+      std::memcpy(buf + 32, buf, 16);  // BirthObjectId
+      wire::encode_ioctl_response(resp.body, q->ctl_code, open->id, wire::Bytes(buf, 64));
+      co_return;
+    }
     default:
       resp.status = st::INVALID_DEVICE_REQUEST;
       co_return;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -131,6 +132,7 @@ Server::Server(Config cfg) : cfg_(std::move(cfg)) {
 }
 
 Server::~Server() {
+  if (netif_thread_.joinable()) netif_thread_.join();
   for (int fd : listen_fds_) ::close(fd);
 }
 
@@ -204,8 +206,41 @@ std::vector<uint16_t> Server::bound_ports() const {
 void Server::start() {
   unsigned n = cfg_.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+
+  // The interfaces clients are told about, and where workers run: both
+  // decided before any worker exists (a worker is pinned before it
+  // allocates its buffers).
+  netif_ = load_interfaces();
+  std::string ifs;
+  for (const auto& i : netif_->list) {
+    ifs += fmt::format("{}{} {} (IfIndex {}, {} Mb/s{}{})", ifs.empty() ? "" : ", ", i.name,
+                       i.address(), i.if_index, i.link_speed / 1'000'000,
+                       (i.capability & wire::NETIF_RSS_CAPABLE) ? ", RSS" : "",
+                       i.numa_node >= 0 ? fmt::format(", node {}", i.numa_node) : "");
+  }
+  log::info("network interfaces reported to clients: {}", ifs.empty() ? "none" : ifs);
+  PlacementInput pin;
+  pin.mode = cfg_.numa;
+  pin.node = cfg_.numa_node;
+  pin.nodes = read_numa_nodes(cfg_.sysfs_root);
+  for (const auto& i : netif_->list) pin.interface_nodes.push_back(i.numa_node);
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &allowed)) pin.allowed_cpus.push_back(c);
+  }
+  pin.workers = n;
+  PlacementPlan plan = plan_placement(pin);  // throws ConfigError for a bad ringsmb:numa node
+  log::info("{}", plan.summary);
+  if (cfg_.numa == NumaMode::Auto && plan.workers_by_node.size() > 1) {
+    workers_by_node_ = plan.workers_by_node;
+    placed_interfaces_ = netif_->list;
+  }
+
   for (unsigned i = 0; i < n; ++i) {
     rt::WorkerConfig wc;
+    wc.cpus = plan.workers[i].cpus;
     workers_.push_back(std::make_unique<rt::Worker>(i, wc));
     per_worker_.push_back(std::make_unique<PerWorker>());
   }
@@ -226,6 +261,15 @@ void Server::start() {
                   f.setup_mode, f.send_zc, f.msg_ring, f.accept_multishot, f.recv_multishot);
       };
     }
+    if (!plan.workers[i].cpus.empty()) {
+      init = [inner = std::move(init), cpus = format_cpulist(plan.workers[i].cpus)] {
+        if (int e = rt::Worker::current()->affinity_error()) {
+          log::warn("cannot pin the worker to cpus {}: {}; it runs unpinned", cpus,
+                    std::strerror(e));
+        }
+        if (inner) inner();
+      };
+    }
     w->start(std::move(init));
   }
 }
@@ -239,7 +283,7 @@ void Server::start_listener(int lfd) {
 void Server::dispatch_accepted(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  unsigned idx = next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size();
+  unsigned idx = pick_worker(fd);
   workers_[idx]->post([this, fd] {
     if (rt::Worker::current()->stopping()) {
       ::close(fd);
@@ -249,6 +293,65 @@ void Server::dispatch_accepted(int fd) {
     register_connection(c);
     rt::spawn(serve_connection(c, this));
   });
+}
+
+unsigned Server::pick_worker(int fd) {
+  const unsigned rr = next_worker_.fetch_add(1, std::memory_order_relaxed);
+  if (!workers_by_node_.empty()) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+      int family = ss.ss_family;
+      const uint8_t* a = nullptr;
+      if (family == AF_INET) {
+        a = reinterpret_cast<const uint8_t*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
+      } else if (family == AF_INET6) {
+        a = reinterpret_cast<const uint8_t*>(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr);
+        // IPv4 on a dual-stack socket: ::ffff:a.b.c.d
+        if (IN6_IS_ADDR_V4MAPPED(reinterpret_cast<const in6_addr*>(a))) {
+          family = AF_INET;
+          a += 12;
+        }
+      }
+      for (const auto& i : placed_interfaces_) {
+        if (a == nullptr || i.family != family || i.numa_node < 0) continue;
+        if (std::memcmp(i.addr, a, family == AF_INET ? 4 : 16) != 0) continue;
+        auto it = workers_by_node_.find(i.numa_node);
+        if (it != workers_by_node_.end()) return it->second[rr % it->second.size()];
+      }
+    }
+  }
+  return rr % static_cast<unsigned>(workers_.size());
+}
+
+std::shared_ptr<const Server::InterfaceList> Server::load_interfaces() const {
+  auto l = std::make_shared<InterfaceList>();
+  l->list = select_interfaces(cfg_, host_addresses());
+  l->output = wire::encode_network_interfaces(to_wire(l->list));
+  l->taken = std::chrono::steady_clock::now();
+  return l;
+}
+
+std::shared_ptr<const Server::InterfaceList> Server::network_interfaces() {
+  constexpr auto kMaxAge = std::chrono::seconds(60);
+  std::lock_guard lk(netif_mu_);
+  if (netif_ == nullptr) {
+    // Not started (tests drive handlers without start()): take it here.
+    netif_ = load_interfaces();
+  } else if (!netif_refreshing_ && std::chrono::steady_clock::now() - netif_->taken > kMaxAge) {
+    // getifaddrs and sysfs reads block: done on a thread of its own. The
+    // previous one has finished (netif_refreshing_ is false), so the join
+    // returns at once.
+    netif_refreshing_ = true;
+    if (netif_thread_.joinable()) netif_thread_.join();
+    netif_thread_ = std::thread([this] {
+      auto fresh = load_interfaces();
+      std::lock_guard lk2(netif_mu_);
+      netif_ = std::move(fresh);
+      netif_refreshing_ = false;
+    });
+  }
+  return netif_;
 }
 
 void Server::register_connection(const std::shared_ptr<Connection>& c) {

@@ -7,13 +7,16 @@
 #include <optional>
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "auth/userdb.h"
 #include "rt/worker.h"
 #include "server/config.h"
+#include "server/netif.h"
 #include "server/state.h"
 #include "wire/le.h"
 
@@ -57,6 +60,17 @@ class Server {
   void record_logon_result(const std::string& addr, bool ok);
   bool running_as_root() const { return root_; }
 
+  // FSCTL_QUERY_NETWORK_INTERFACE_INFO (netif.h): the addresses reported
+  // and their encoded output. Taken in start(); a list older than a minute
+  // is still returned at once, while a thread of the server's own (never a
+  // worker) takes a new one for the callers after. Thread-safe.
+  struct InterfaceList {
+    std::vector<NetInterface> list;
+    std::vector<uint8_t> output;  // NETWORK_INTERFACE_INFO chain (2.2.32.5)
+    std::chrono::steady_clock::time_point taken;
+  };
+  std::shared_ptr<const InterfaceList> network_interfaces();
+
   // Per-worker registry of live connections (for shutdown).
   void register_connection(const std::shared_ptr<Connection>& c);
   void unregister_connection(Connection* c);
@@ -64,6 +78,11 @@ class Server {
  private:
   void start_listener(int lfd);
   void dispatch_accepted(int fd);
+  // The worker for a new connection: round-robin, among the workers on
+  // the NUMA node of the interface it arrived on when workers are spread
+  // over nodes (ringsmb:numa = auto).
+  unsigned pick_worker(int fd);
+  std::shared_ptr<const InterfaceList> load_interfaces() const;
 
   Config cfg_;
   std::unordered_map<std::string, std::shared_ptr<const ShareRuntime>> shares_;  // by folded name
@@ -79,6 +98,15 @@ class Server {
   struct PerWorker;
   std::vector<std::unique_ptr<PerWorker>> per_worker_;
   bool root_ = false;
+
+  std::mutex netif_mu_;
+  std::shared_ptr<const InterfaceList> netif_;
+  bool netif_refreshing_ = false;
+  std::thread netif_thread_;
+  // Set in start() when workers sit on more than one node: node -> workers,
+  // and the interfaces (with their nodes) connections are matched against.
+  std::map<int, std::vector<unsigned>> workers_by_node_;
+  std::vector<NetInterface> placed_interfaces_;
 
   std::mutex users_mu_;
   auth::UserDb users_;
