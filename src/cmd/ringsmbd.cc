@@ -14,6 +14,7 @@
 #include <termios.h>
 
 #include "auth/userdb.h"
+#include "rt/zc.h"
 #include "server/config.h"
 #include "server/datapath.h"
 #include "server/log.h"
@@ -107,6 +108,25 @@ int user_command(const std::string& verb, const std::string& name, const std::st
 }
 
 }  // namespace
+
+// The splice paths move a whole READ or WRITE through one pipe: with
+// pipes smaller than the largest I/O, larger requests copy instead. Says so
+// once at start, with the sysctl that lifts the limit.
+static void splice_pipe_check(const server::Config& cfg) {
+  bool any = false;
+  for (const auto& s : cfg.shares)
+    any = any || s.read_path == server::ReadPath::Splice || s.write_path == server::WritePath::Splice;
+  if (!any) return;
+  rt::PipePool pool;
+  rt::PipeLease l = pool.get();
+  const size_t need = size_t{cfg.max_io_size} + 4096;
+  if (l && l.capacity() >= need) return;
+  log::warn("splice path: pipes here hold {} KiB, so only READs and WRITEs up to {} KiB are "
+            "spliced (larger ones copy); `sysctl fs.pipe-max-size={}` (or CAP_SYS_RESOURCE) "
+            "lets all {} KiB ones through",
+            l.capacity() / 1024, l.capacity() > 4096 ? (l.capacity() - 4096) / 1024 : 0,
+            size_t{16} << 20, cfg.max_io_size / 1024);
+}
 
 int main(int argc, char** argv) {
   CLI::App app{"ringsmbd - io_uring SMB2/SMB3 file server"};
@@ -219,6 +239,7 @@ int main(int argc, char** argv) {
     }
     log::info("ringsmbd listening on {} with {} worker(s), {} share(s)", where,
               srv.worker_count(), cfg.shares.size());
+    splice_pipe_check(cfg);
     if (!port_file.empty() && !ports.empty()) {
       std::string tmp = port_file + ".tmp";
       if (FILE* f = std::fopen(tmp.c_str(), "w")) {
