@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 4445
 SHARE ?= $(CURDIR)/demo-share
 
-.PHONY: all build deps serve test unit interop clean
+.PHONY: all build deps serve test unit interop bench clean
 
 all: build
 
@@ -40,6 +40,13 @@ unit: build
 interop: build
 	@scripts/deps.sh test
 	cd $(BUILD) && ctest --output-on-failure -L interop
+
+# ringsmbd and Samba's smbd side by side on loopback (docs/performance.md);
+# results in bench/out/. About 10 minutes after the build; QUICK=1 for a smoke test.
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build
+	BUILD=$(BUILD) bench/compare
 
 clean:
 	rm -rf $(BUILD)

@@ -3,14 +3,20 @@
 #   scripts/deps.sh build   what building needs
 #   scripts/deps.sh test    plus the interop peers (smbclient, smbtorture,
 #                           Samba's smbd)
-#   scripts/deps.sh bench   plus Samba's smbd and what the benchmark plots with
+#   scripts/deps.sh bench   what bench/compare runs (Samba's smbd, smbclient,
+#                           smbtorture) and plots with (python3-matplotlib);
+#                           linux-perf, for profiling a server during a run,
+#                           comes along when the others are installed
 set -euo pipefail
 what=${1:-build}
 
 build=(g++ cmake ninja-build pkg-config make liburing-dev libssl-dev libfmt-dev
        libcli11-dev libgtest-dev python3)
 test=(smbclient samba-testsuite samba python3-impacket iproute2 procps passwd)
-bench=(samba python3-matplotlib)
+bench=(samba smbclient samba-testsuite python3-matplotlib)
+# Optional: installed with the others, never on its own, and a failure to
+# install it is only reported.
+bench_optional=(linux-perf)
 
 want=("${build[@]}")
 case "$what" in
@@ -32,6 +38,13 @@ SUDO=
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "$what" = bench ]; then
+  for p in "${bench_optional[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+    $SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 ||
+      echo "deps: optional $p not installed (bench/compare does not need it)"
+  done
+fi
 # Debian starts smbd/nmbd services when samba is installed; the project only
 # ever runs its own instances on loopback ports.
 if [ "$what" = test ] || [ "$what" = bench ]; then
