@@ -292,7 +292,8 @@ int main(int argc, char** argv) {
   app.add_option("--min-protocol", g.min_protocol, "lowest dialect");
   app.add_option("--timeout", g.timeout_s, "seconds to wait for an answer (default 60)");
   app.add_option("--depth", g.depth, "I/Os in flight per channel (default: 4 for 1 MiB and larger)");
-  app.add_option("--io-size", g.io_size, "bytes per READ/WRITE (default: the server's maximum)");
+  app.add_option("--io-size", g.io_size, "bytes per READ/WRITE, e.g. 1M (default: the server's maximum)")
+      ->transform(tool::size_value());
   app.add_flag("-q,--quiet", g.quiet, "no progress bar");
 
   std::string url1, url2, local;

@@ -670,6 +670,8 @@ int usage(const std::string& msg) {
   return kExitUsage;
 }
 
+}  // namespace
+
 // A CLI11 transform that turns "64K" into "65536".
 CLI::Validator size_value() {
   return CLI::Validator(
@@ -681,8 +683,6 @@ CLI::Validator size_value() {
       },
       "SIZE");
 }
-
-}  // namespace
 
 void add_bench_options(CLI::App& cmd, BenchOptions& o) {
   cmd.add_option("-w,--workload", o.workloads,

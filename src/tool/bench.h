@@ -54,6 +54,9 @@ struct BenchOptions {
   std::string reuse_file;  // read an existing file instead of writing one
 };
 
+// A CLI11 transform that turns "64K" into "65536" (K, M, G, T: powers of 1024).
+CLI::Validator size_value();
+
 void add_bench_options(CLI::App& cmd, BenchOptions& o);
 
 // Runs the workloads; prints the results; returns the exit code (0, 1 for
