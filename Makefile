@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 4445
 SHARE ?= $(CURDIR)/demo-share
 
-.PHONY: all build deps serve test unit interop bench clean
+.PHONY: all build deps serve test unit interop bench clean fuzz-smoke fuzz fuzz-build
 
 all: build
 
@@ -47,6 +47,24 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build
 	BUILD=$(BUILD) bench/compare
+
+# libFuzzer targets (fuzz/, docs/testing.md "Fuzzing"), built with clang
+# in build-fuzz. fuzz-smoke runs each target FUZZ_SECONDS (default 60),
+# fuzz an hour each; both fail on any crash. Neither is part of `make test`.
+FUZZ_BUILD ?= build-fuzz
+
+fuzz-build:
+	@scripts/deps.sh fuzz
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || cmake -S . -B $(FUZZ_BUILD) -G Ninja \
+	  -DCMAKE_CXX_COMPILER=clang++ -DRINGSMB_FUZZ=ON -DRINGSMB_TESTS=OFF \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+
+fuzz-smoke: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),60)
+
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),3600)
 
 clean:
 	rm -rf $(BUILD)

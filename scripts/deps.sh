@@ -7,6 +7,8 @@
 #                           smbtorture) and plots with (python3-matplotlib);
 #                           linux-perf, for profiling a server during a run,
 #                           comes along when the others are installed
+#   scripts/deps.sh fuzz    plus clang and its libFuzzer/sanitizer runtimes
+#                           (make fuzz-smoke, make fuzz)
 set -euo pipefail
 what=${1:-build}
 
@@ -14,6 +16,7 @@ build=(g++ cmake ninja-build pkg-config make liburing-dev libssl-dev libfmt-dev
        libcli11-dev libgtest-dev python3)
 test=(smbclient samba-testsuite samba python3-impacket iproute2 procps passwd)
 bench=(samba smbclient samba-testsuite python3-matplotlib)
+fuzz=(clang libclang-rt-14-dev)
 # Optional: installed with the others, never on its own, and a failure to
 # install it is only reported.
 bench_optional=(linux-perf)
@@ -23,7 +26,8 @@ case "$what" in
   build) ;;
   test) want+=("${test[@]}") ;;
   bench) want+=("${test[@]}" "${bench[@]}") ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  fuzz) want+=("${fuzz[@]}") ;;
+  *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -247,7 +247,7 @@ void Server::start() {
   for (unsigned i = 0; i < n; ++i) {
     rt::Worker* w = workers_[i].get();
     PerWorker* pw = per_worker_[i].get();
-    w->on_stop([this, pw] {
+    w->on_stop([pw] {
       for (auto& a : pw->accepts) a->cancel();
       for (auto& [ptr, weak] : pw->conns)
         if (auto c = weak.lock()) c->close();
