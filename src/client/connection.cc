@@ -11,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "rt/iov.h"
 #include "rt/ops.h"
 #include "wire/client.h"
 #include "wire/transform.h"
@@ -347,17 +348,7 @@ rt::Task<void> Connection::sender() {
         break;
       }
       stats_.bytes_sent += static_cast<uint64_t>(n);
-      size_t left = static_cast<size_t>(n);
-      while (left > 0 && idx < iov.size()) {
-        if (left >= iov[idx].iov_len) {
-          left -= iov[idx].iov_len;
-          ++idx;
-        } else {
-          iov[idx].iov_base = static_cast<uint8_t*>(iov[idx].iov_base) + left;
-          iov[idx].iov_len -= left;
-          left = 0;
-        }
-      }
+      rt::advance_iov(iov, &idx, static_cast<size_t>(n));
     }
   }
   if (dead_) sendq_.clear();

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "rt/iov.h"
 #include "rt/ops.h"
 #include "rt/worker.h"
 #include "server/dispatch.h"
@@ -460,18 +461,7 @@ rt::Task<bool> Connection::send_iov(std::vector<iovec>& iov, int flags) {
     mh.msg_iovlen = iov.size() - idx;
     int n = co_await rt::sendmsg(fd_, &mh, MSG_NOSIGNAL | flags);
     if (n <= 0) co_return false;
-    // Advance past what was sent (partial sends happen on full sockets).
-    size_t left = static_cast<size_t>(n);
-    while (left > 0 && idx < iov.size()) {
-      if (left >= iov[idx].iov_len) {
-        left -= iov[idx].iov_len;
-        ++idx;
-      } else {
-        iov[idx].iov_base = static_cast<uint8_t*>(iov[idx].iov_base) + left;
-        iov[idx].iov_len -= left;
-        left = 0;
-      }
-    }
+    rt::advance_iov(iov, &idx, static_cast<size_t>(n));
   }
   co_return true;
 }

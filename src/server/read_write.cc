@@ -267,26 +267,7 @@ rt::Task<void> write(Request& req, Response& resp) {
   uint32_t done = 0;
   const bool spliced = req.spliced && *req.spliced && req.spliced->pending == q->length &&
                        q->length != 0 && open->stream.empty();
-  if (spliced) {
-    // Splice write path: pipe -> file, the payload never in user memory.
-    rt::PipeLease& pipe = *req.spliced;
-    while (done < q->length) {
-      int rc = co_await rt::splice(pipe.read_fd(), -1, open->fd,
-                                   static_cast<int64_t>(off + done), q->length - done,
-                                   SPLICE_F_MOVE);
-      if (rc < 0) {
-        if (rc == -EINTR || rc == -EAGAIN) continue;
-        resp.status = status_from_errno(rc);
-        co_return;
-      }
-      if (rc == 0) {
-        resp.status = st::DISK_FULL;
-        co_return;
-      }
-      done += static_cast<uint32_t>(rc);
-      pipe.pending -= static_cast<size_t>(rc);
-    }
-  } else if (req.spliced && *req.spliced && req.spliced->pending != 0) {
+  if (!spliced && req.spliced && *req.spliced && req.spliced->pending != 0) {
     // Anything else (a stream) takes the payload from the pipe into the
     // frame buffer, where it would have been.
     if (!req.spliced->drain(const_cast<uint8_t*>(data))) {
@@ -313,7 +294,11 @@ rt::Task<void> write(Request& req, Response& resp) {
     done = q->length;
   }
   while (done < q->length) {
-    int rc = req.frame_buf_index >= 0
+    // Splice write path: pipe -> file, the payload never in user memory.
+    int rc = spliced ? co_await rt::splice(req.spliced->read_fd(), -1, open->fd,
+                                           static_cast<int64_t>(off + done), q->length - done,
+                                           SPLICE_F_MOVE)
+             : req.frame_buf_index >= 0
                  ? co_await rt::write_fixed(open->fd, data + done, q->length - done, off + done,
                                             req.frame_buf_index)
                  : co_await rt::write(open->fd, data + done, q->length - done, off + done);
@@ -327,6 +312,7 @@ rt::Task<void> write(Request& req, Response& resp) {
       co_return;
     }
     done += static_cast<uint32_t>(rc);
+    if (spliced) req.spliced->pending -= static_cast<size_t>(rc);
   }
   if ((q->flags & wire::WRITEFLAG_WRITE_THROUGH) || (open->create_options & wire::createopt::WRITE_THROUGH)) {
     int rc = co_await rt::fsync(open->fd, IORING_FSYNC_DATASYNC);
