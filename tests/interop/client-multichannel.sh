@@ -18,10 +18,7 @@ T0=$SECONDS
 U=rsmbclient
 PW=client-pw1
 CHANNELS=4
-if [ "$(id -u)" -eq 0 ]; then
-  id "$U" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$U" 2>/dev/null ||
-    id "$U" >/dev/null 2>&1 || fail "cannot create the Unix account $U"
-fi
+unix_user "$U"
 echo "$PW" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$U" --password-stdin >/dev/null
 cat >"$WORK/smb.conf" <<CONF
 [global]

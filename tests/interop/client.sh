@@ -23,10 +23,7 @@ T0=$SECONDS
 U=rsmbclient
 PW=client-pw1
 NOSUCH=rsmbnosuchuser
-if [ "$(id -u)" -eq 0 ]; then
-  id "$U" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$U" 2>/dev/null ||
-    id "$U" >/dev/null 2>&1 || fail "cannot create the Unix account $U"
-fi
+unix_user "$U"
 # bug WHAT: a check that found a bug; the rest still runs, the test fails
 # at the end.
 BUGS=()

@@ -17,11 +17,8 @@ source "$HERE/lib.sh"
 
 U=rsmbpath
 PW=path-pw1
-if [ "$(id -u)" -eq 0 ]; then
-  id "$U" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$U" 2>/dev/null ||
-    id "$U" >/dev/null 2>&1 || fail "cannot create the Unix account $U"
-  chown "$U" "$SHARE_DIR"
-fi
+unix_user "$U"
+[ "$(id -u)" -ne 0 ] || chown "$U" "$SHARE_DIR"
 echo "$PW" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$U" --password-stdin >/dev/null
 
 # 40 MiB and 12,345 bytes of random data.

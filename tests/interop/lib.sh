@@ -69,4 +69,13 @@ stop_server() {
 }
 
 fail() { echo "FAIL: $*"; exit 1; }
+
+# unix_user NAME: as root, makes sure the Unix account NAME exists (a
+# system account without a login; two tests may race to create it). A
+# no-op for other users.
+unix_user() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  id "$1" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$1" 2>/dev/null ||
+    id "$1" >/dev/null 2>&1 || fail "cannot create the Unix account $1"
+}
 ok() { echo "ok: $*"; }

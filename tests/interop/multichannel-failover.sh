@@ -16,11 +16,8 @@ source "$HERE/lib.sh"
 command -v ss >/dev/null || { echo "SKIP: ss (iproute2) is missing"; exit 77; }
 U=rsmbfail
 PW=fail-pw1
-if [ "$(id -u)" -eq 0 ]; then
-  id "$U" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$U" 2>/dev/null ||
-    id "$U" >/dev/null 2>&1 || fail "cannot create the Unix account $U"
-  chown "$U" "$SHARE_DIR"
-fi
+unix_user "$U"
+[ "$(id -u)" -ne 0 ] || chown "$U" "$SHARE_DIR"
 echo "$PW" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$U" --password-stdin >/dev/null
 cat >"$WORK/smb.conf" <<CONF
 [global]
@@ -43,8 +40,8 @@ cp "$SRC" "$SHARE_DIR/big.bin"
 URL=smb://$U@127.0.0.1:$PORT/share
 
 # kill_one PID: waits until the ringsmb process PID has 4 connections to
-# the server, lets data flow, then destroys the server side of the newest
-# (not the first: the client keeps its control traffic on channel 1).
+# the server, lets data flow, then destroys the server side of channel 4
+# (not channel 1: the client opens and closes files there).
 kill_one() {
   local pid=$1 ports port i child
   # the ringsmb under `timeout`
@@ -61,8 +58,18 @@ kill_one() {
     sleep 0.02
   done
   [ "$(wc -l <<<"$ports")" -ge 4 ] || { echo "never saw 4 connections"; return 1; }
+  # The last channel bound: the server logs "PEER: channel 4 of session".
+  # Its client port is one of ringsmb's four.
+  port=
+  for i in $(seq 200); do
+    port=$(grep -E ": channel 4 of session" "$SERVER_LOG" | tail -1 |
+      sed -nE 's/.* 127\.0\.0\.1:([0-9]+): channel 4 of session.*/\1/p')
+    [ -n "$port" ] && grep -qx "$port" <<<"$ports" && break
+    port=
+    sleep 0.02
+  done
+  [ -n "$port" ] || { echo "no channel 4 of this transfer in the server log"; return 1; }
   sleep 0.2
-  port=$(tail -1 <<<"$ports")
   ss -K -Htn state established "( sport = :$PORT and dport = :$port )" >/dev/null
   kill -0 "$pid" 2>/dev/null || { echo "the transfer ended before a channel could be killed"; return 1; }
   echo "killed the server side of 127.0.0.1:$port"
