@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 4445
 SHARE ?= $(CURDIR)/demo-share
 
-.PHONY: all build deps serve test unit interop bench clean fuzz-smoke fuzz fuzz-build
+.PHONY: all build deps serve test test-asan unit interop bench clean fuzz-smoke fuzz fuzz-build
 
 all: build
 
@@ -33,6 +33,18 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite (unit and interop) against an AddressSanitizer +
+# UndefinedBehaviorSanitizer build in build-asan. Not part of `make test`
+# (the instrumented build takes about 10 minutes on 2 cores).
+ASAN_BUILD ?= build-asan
+test-asan:
+	@scripts/deps.sh test
+	@[ -f $(ASAN_BUILD)/build.ninja ] || cmake -S . -B $(ASAN_BUILD) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGSMB_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
