@@ -362,15 +362,29 @@ rt::Task<Result<uint32_t>> Tree::write(wire::FileId f, uint64_t off, Bytes data,
     }
     co_return static_cast<uint32_t>(done);
   }
-  Call c(cmd(Command::Write));
-  wire::WriteRequest q;
-  q.offset = off;
-  q.file_id = f;
-  wire::encode_write_request_fixed(c.msg, q, static_cast<uint32_t>(data.size()));
-  c.payload = data;
-  c.payload_size = data.size();
-  auto r = co_await send(std::move(c), ch);
-  if (!r) co_return wire::Err{r.status()};
+  Result<Reply> r = wire::Err{st::INTERNAL_ERROR};
+  // MS-SMB2 3.3.5.2.10: a WRITE sent under a ChannelSequence older than
+  // one the server has seen since (the session lost a channel meanwhile)
+  // fails with STATUS_FILE_NOT_AVAILABLE; the client sends it again
+  // as a new request, now under the current sequence (it rewrites the same
+  // bytes, so whether the first attempt landed does not matter).
+  for (int attempt = 0;; ++attempt) {
+    Call c(cmd(Command::Write));
+    wire::WriteRequest q;
+    q.offset = off;
+    q.file_id = f;
+    wire::encode_write_request_fixed(c.msg, q, static_cast<uint32_t>(data.size()));
+    c.payload = data;
+    c.payload_size = data.size();
+    const uint16_t seq = session_->channel_sequence();
+    r = co_await send(std::move(c), ch);
+    if (!r) co_return wire::Err{r.status()};
+    if (r->status() == st::FILE_NOT_AVAILABLE && attempt < 3 &&
+        seq != session_->channel_sequence()) {
+      continue;
+    }
+    break;
+  }
   if (r->status() != st::SUCCESS) co_return wire::Err{r->status()};
   auto n = wire::parse_write_response(r->msg);
   if (!n) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
