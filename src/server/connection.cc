@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -388,24 +387,18 @@ bool Connection::nic_backed() {
   sockaddr_storage local{};
   socklen_t len = sizeof(local);
   if (getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len) < 0) return false;
-  ifaddrs* ifs = nullptr;
-  if (getifaddrs(&ifs) < 0) return false;
-  for (ifaddrs* i = ifs; i != nullptr; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != local.ss_family) continue;
-    bool same = false;
-    if (local.ss_family == AF_INET) {
-      same = reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr ==
-             reinterpret_cast<sockaddr_in*>(&local)->sin_addr.s_addr;
-    } else if (local.ss_family == AF_INET6) {
-      same = std::memcmp(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr,
-                         &reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr, 16) == 0;
+  // The server's cached interface list (netif.cc) knows which addresses
+  // have a device behind them; one it does not list is not a NIC's.
+  const void* addr = local.ss_family == AF_INET6
+                         ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr)
+                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr);
+  const size_t alen = local.ss_family == AF_INET6 ? 16 : 4;
+  for (const NetInterface& i : server_.network_interfaces()->list) {
+    if (i.family == local.ss_family && std::memcmp(i.addr, addr, alen) == 0) {
+      nic_backed_ = i.hardware ? 1 : 0;
+      break;
     }
-    if (!same) continue;
-    std::string dev = std::string("/sys/class/net/") + i->ifa_name + "/device";
-    nic_backed_ = access(dev.c_str(), F_OK) == 0 ? 1 : 0;
-    break;
   }
-  freeifaddrs(ifs);
   return nic_backed_ == 1;
 }
 

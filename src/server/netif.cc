@@ -157,6 +157,7 @@ LinkInfo read_link_info(const std::string& sysfs_root, const std::string& ifname
   if (auto s = read_line(dir + "/device/numa_node")) {
     if (auto v = parse_int(*s); v && *v >= 0 && *v < 65536) li.numa_node = static_cast<int>(*v);
   }
+  li.hardware = stdfs::exists(dir + "/device", ec);
   return li;
 }
 
@@ -246,6 +247,7 @@ std::vector<NetInterface> select_interfaces(const Config& cfg,
     if (li.speed) n.link_speed = *li.speed;
     if (li.rx_queues > 1) n.capability |= wire::NETIF_RSS_CAPABLE;
     n.numa_node = n.loopback ? -1 : li.numa_node;
+    n.hardware = li.hardware;
     for (const auto& o : cfg.interface_options) {
       if (!interface_entry_matches(o.name, n)) continue;
       if (o.speed) n.link_speed = *o.speed;

@@ -49,6 +49,7 @@ struct NetInterface {
   uint64_t link_speed = kDefaultLinkSpeed;  // bits per second
   int numa_node = -1;  // of the device; -1: none (virtual, loopback, no NUMA)
   bool loopback = false;
+  bool hardware = false;  // a device sits behind it (LinkInfo::hardware)
   int family = AF_INET;  // AF_INET or AF_INET6
   uint8_t addr[16] = {};  // 4 or 16 bytes, network order
 
@@ -60,6 +61,7 @@ struct LinkInfo {
   std::optional<uint64_t> speed;  // bits per second; unset when unknown
   unsigned rx_queues = 0;         // queues/rx-*: more than one means RSS
   int numa_node = -1;             // device/numa_node; -1: none
+  bool hardware = false;          // device/ exists: a NIC, not lo, veth or a bridge
 };
 LinkInfo read_link_info(const std::string& sysfs_root, const std::string& ifname);
 

@@ -119,6 +119,7 @@ TEST(NetifSysfs, LinkInfo) {
   EXPECT_EQ(*e0.speed, 25'000'000'000u);
   EXPECT_EQ(e0.rx_queues, 8u);
   EXPECT_EQ(e0.numa_node, 1);
+  EXPECT_TRUE(e0.hardware);  // device/ exists
   LinkInfo e1 = read_link_info(fs.root(), "eth1");
   EXPECT_FALSE(e1.speed.has_value());  // -1: SPEED_UNKNOWN
   EXPECT_EQ(e1.rx_queues, 1u);
@@ -126,6 +127,7 @@ TEST(NetifSysfs, LinkInfo) {
   LinkInfo lo = read_link_info(fs.root(), "lo");
   EXPECT_FALSE(lo.speed.has_value());
   EXPECT_EQ(lo.numa_node, -1);
+  EXPECT_FALSE(lo.hardware);
   EXPECT_EQ(read_link_info(fs.root(), "eth2").numa_node, -1);  // "-1": no node
   LinkInfo none = read_link_info(fs.root(), "nosuch");
   EXPECT_FALSE(none.speed.has_value());
