@@ -55,6 +55,15 @@ bool share_conflict(const Open& existing, uint32_t access, uint32_t share) {
 
 }  // namespace
 
+// max open files (Limits::open_files_per_session), checked before anything
+// is touched on disk.
+static bool too_many_opens(Request& req) {
+  const unsigned max_opens = req.conn.server().config().limits.open_files_per_session;
+  if (max_opens == 0) return false;
+  std::lock_guard lk(req.session->mu);
+  return req.session->opens.size() >= max_opens;
+}
+
 rt::Task<void> create(Request& req, Response& resp) {
   Server& server = req.conn.server();
   auto q = wire::parse_create(req.msg);
@@ -69,6 +78,10 @@ rt::Task<void> create(Request& req, Response& resp) {
     co_return;
   }
   fs::Share& fsh = *tree.share->fs;
+  if (too_many_opens(req)) {
+    resp.status = st::TOO_MANY_OPENED_FILES;
+    co_return;
+  }
 
   // --- parameter checks (3.3.5.9) ---------------------------------------
   if (q->impersonation_level > wire::IMPERSONATION_DELEGATE) {
