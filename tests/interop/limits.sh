@@ -64,3 +64,31 @@ done
 server_alive || fail "server died"
 stop_server
 ok "asynchronous requests, request and idle timeouts, buffer memory"
+
+# ringsmb:max channels per session = 2: a client asking for 4 gets 2, the
+# refused bindings leave the session alone, and the copy is intact.
+U=rsmblimit
+PW=limit-pw1
+unix_user "$U"
+[ "$(id -u)" -ne 0 ] || chown "$U" "$SHARE_DIR"
+echo "$PW" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$U" --password-stdin >/dev/null
+cat >"$WORK/channels.conf" <<CONF
+[global]
+  passdb file = $WORK/passdb
+  ringsmb:max channels per session = 2
+[share]
+  path = $SHARE_DIR
+  read only = no
+  valid users = $U
+CONF
+start_server --config "$WORK/channels.conf"
+rm -f "$SHARE_DIR/mem1.bin"
+RINGSMB_PASSWORD=$PW timeout 300 "$RINGSMB" --channels 4 get \
+  "smb://$U@127.0.0.1:$PORT/share/mem2.bin" "$WORK/back.bin" 2>"$WORK/get.err" ||
+  { cat "$WORK/get.err"; fail "get over 4 channels with a limit of 2"; }
+grep -q "the server takes 2 channel(s) for this session, not 4" "$WORK/get.err" ||
+  { cat "$WORK/get.err"; fail "the client did not say it got 2 channels"; }
+[ "$(sha256sum <"$WORK/back.bin" | cut -d' ' -f1)" = "$want" ] || fail "the copy over 2 channels differs"
+server_alive || fail "server died"
+stop_server
+ok "channels per session"
