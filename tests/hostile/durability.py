@@ -80,8 +80,9 @@ class Server:
 
 
 class Writer(threading.Thread):
-    def __init__(self, port, name, content, rng):
+    def __init__(self, port, name, content, rng, stopping):
         super().__init__(daemon=True)
+        self.stopping = stopping  # set just before the server gets its signal
         self.port = port
         self.name = name
         self.content = content
@@ -136,7 +137,11 @@ class Writer(threading.Thread):
         except (s.ConnectionClosed, s.Timeout, ConnectionError, OSError) as e:
             self.ended = "connection lost (%s)" % e.__class__.__name__
         except (AssertionError, s.SmbError) as e:
-            self.error = str(e)
+            if self.stopping.is_set():
+                # A server that is stopping may refuse what is in flight.
+                self.ended = "refused while the server stopped (%s)" % e
+            else:
+                self.error = str(e)
         finally:
             c.close_socket()
 
@@ -194,10 +199,11 @@ def one_round(r, sig, args, rng):
         R.check(False, "round %d: start" % r, str(e))
         return
     writers = []
+    stopping = threading.Event()
     for w in range(2):
         name = "dur-%d-%d.bin" % (r, w)
         content = hashlib.shake_256(b"round %d writer %d" % (r, w)).digest(PER_WRITER)
-        writers.append(Writer(srv.port, name, content, random.Random(rng.random())))
+        writers.append(Writer(srv.port, name, content, random.Random(rng.random()), stopping))
     frac = rng.uniform(0.1, 0.9)
     target = int(frac * 2 * PER_WRITER)
     t0 = time.monotonic()
@@ -207,6 +213,7 @@ def one_round(r, sig, args, rng):
             and time.monotonic() - t0 < 120:
         time.sleep(0.002)
     at = sum(w.sent for w in writers)
+    stopping.set()
     rc = srv.stop(sig)
     for w in writers:
         w.join(REPLY_TIMEOUT * 2)

@@ -32,6 +32,10 @@ TreeId, MessageId, FileIds), mutates it and sends it:
   framing   the transport header lies: more bytes announced than sent,
             fewer, a nonzero type byte (then the client half-closes)
 
+Before the mutations, four directed compound chains put a CHANGE_NOTIFY
+(which goes asynchronous) first, last, in the middle and twice: every
+request in them must be answered, as for the mutations below.
+
 After a well-framed mutation an ECHO follows on the same connection: the
 server must answer the mutated frame with an error status, a valid
 success reply or an interim STATUS_PENDING, or close the connection, and
@@ -856,6 +860,55 @@ def op_multi(rng, msgs, templates):
     return "multi[" + "; ".join(descs) + "]", frame
 
 
+def directed(args):
+    """Compound chains with a CHANGE_NOTIFY (which goes asynchronous) in
+    each position: every request in them must be answered (an interim
+    STATUS_PENDING will do), or the connection closed. Returns failures."""
+    failures = []
+    cases = [("CHANGE_NOTIFY + ECHO", ["notify", "echo"]),
+             ("ECHO + CHANGE_NOTIFY", ["echo", "notify"]),
+             ("CHANGE_NOTIFY + CHANGE_NOTIFY", ["notify", "notify"]),
+             ("ECHO + CHANGE_NOTIFY + ECHO", ["echo", "notify", "echo"])]
+    lines = {}
+
+    def one(k, label, parts):
+        live = Live(args.port, args.share, "file", 0)
+        c = live.c
+        msgs = [c.build(s.CHANGE_NOTIFY, notify_body(live.fids["D"]), payload=4096)
+                if p == "notify" else c.build(s.ECHO, s.echo_body()) for p in parts]
+        expect = {struct.unpack_from("<Q", m, 24)[0]: struct.unpack_from("<H", m, 12)[0]
+                  for m in msgs}
+        probe_mid = c.next_mid
+        c.send_frame(chain(msgs))
+        c.send_frame(c.build(s.ECHO, s.echo_body()))
+        end, replies, pending, problem = observe(c, probe_mid, expect,
+                                                 time.monotonic() + REPLY_TIMEOUT)
+        c.close_socket()
+        ok = end in ("done", "closed")
+        line = "%-4s compound %s: %s" % ("ok" if ok else "FAIL", label, {
+            "done": "every request answered (%d replies, %d interim)" % (len(replies), pending),
+            "closed": "connection closed",
+            "missing": "no response for %s within %.0f s, connection still open"
+                       % (problem, REPLY_TIMEOUT),
+            "hang": "not even the ECHO after it answered within %.0f s" % REPLY_TIMEOUT,
+        }.get(end, "%s %s" % (end, problem)))
+        lines[k] = (ok, line)
+
+    # At once: each unanswered chain costs REPLY_TIMEOUT.
+    threads = [threading.Thread(target=one, args=(k, label, parts))
+               for k, (label, parts) in enumerate(cases)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for k in sorted(lines):
+        ok, line = lines[k]
+        print(line, flush=True)
+        if not ok:
+            failures.append(line)
+    return failures
+
+
 def release_space(root):
     """Truncates every file in the share that holds over 8 MiB: mutated
     allocation sizes are honoured, and a full share would fail the fresh
@@ -898,6 +951,9 @@ def main():
     print("%d request frames recorded (%s)" % (len(templates), ", ".join(
         "%s %d" % (st, by_state[st]) for st in STATES if by_state[st])), flush=True)
 
+    if args.only is None:
+        print("directed compound chains with an asynchronous request:", flush=True)
+        early = directed(args)
     if args.only is not None:
         VERBOSE.append(True)
         tpl, desc, outcome, problem = run_one(args, templates, args.seed, args.only, True)
@@ -909,7 +965,7 @@ def main():
 
     outcomes = collections.Counter()
     by_op = collections.defaultdict(collections.Counter)
-    failures = []
+    failures = list(early)
     lock = threading.Lock()
     dead = threading.Event()
     t0 = time.monotonic()

@@ -371,7 +371,7 @@ def main():
     opens("::$DATA", REFUSED, "the share root has no unnamed data stream (as dir::$DATA)")
     for name in ["dir::$INDEX_ALLOCATION", "dir:$I30:$INDEX_ALLOCATION"]:
         compare(servers, "CREATE %r as a directory, list it" % name, {OK},
-                "the directory's index is the directory (MS-FSA 2.1.5.1; Microsoft's FSA "
+                "the directory's index is the directory (Microsoft's FSA "
                 "test Fs_CreateDirectory_QueryDirectory_Suffix_INDEX_ALLOCATION)",
                 lambda srv, n=name: list_status(srv, n, want_names={"in.txt"}))
     compare(servers, "CREATE 'newdir::$INDEX_ALLOCATION', FILE_CREATE as a directory", {OK},
