@@ -23,8 +23,9 @@
 //   bit 5     fuzz_client_responses: the "server" signs the replies that
 //             have SIGNED set, with the session's key
 //             (fuzz_client_auth: replies count as decrypted)
-//   bits 6-7  cipher for 3.x before a NEGOTIATE settles one
-//             (0 AES-128-CCM, 1 AES-128-GCM, 2 AES-256-CCM, 3 AES-256-GCM);
+//   bits 6-7  cipher for 3.1.1 before a NEGOTIATE settles one
+//             (0 AES-128-CCM, 1 AES-128-GCM, 2 AES-256-CCM, 3 AES-256-GCM;
+//             3.0 and 3.0.2 have AES-128-CCM);
 //             fuzz_client_responses also lists directories in the
 //             directory class of these bits and bit 5 (see kDirClasses)
 #pragma once
@@ -69,7 +70,13 @@ inline constexpr uint8_t kDirClasses[8] = {
     w::fileinfo::IdExtdDirectory, w::fileinfo::IdBothDirectory};
 
 inline uint16_t config_dialect(uint8_t cfg) { return kDialects[cfg & 7]; }
-inline uint16_t config_cipher(uint8_t cfg) { return kCiphers[cfg >> 6]; }
+// The cipher a connection of `dialect` can have (3.2.5.2): bits 6-7 for
+// 3.1.1, AES-128-CCM for 3.0 and 3.0.2 (the only one they know), none
+// before.
+inline uint16_t config_cipher(uint8_t cfg, uint16_t dialect) {
+  if (dialect == w::dialect::SMB311) return kCiphers[cfg >> 6];
+  return dialect >= w::dialect::SMB300 ? w::cipher::AES128_CCM : 0;
+}
 inline uint8_t config_dir_class(uint8_t cfg) { return kDirClasses[((cfg >> 5) & 7)]; }
 
 // The session a "server" of the seeds logs in, and the one a binding
@@ -251,7 +258,7 @@ inline AuthStart auth_start(uint8_t config, const std::vector<c::ChainedReply>& 
   AuthStart st;
   c::SetupExchange::Params& p = st.params;
   p.dialect = config_dialect(config);
-  p.cipher = p.dialect >= w::dialect::SMB300 ? config_cipher(config) : 0;
+  p.cipher = config_cipher(config, p.dialect);
   p.signing_alg = p.dialect < w::dialect::SMB300 ? w::signalg::HMAC_SHA256 : w::signalg::AES_CMAC;
   if (!replies.empty() && replies[0].hdr.command == static_cast<uint16_t>(w::Command::Negotiate)) {
     st.first_setup = 1;

@@ -56,8 +56,9 @@ void check_keys(const c::SetupExchange& ex, w::NtStatus s, bool anonymous, uint1
   const auto& k = *ex.keys();
   CHECK(k.signing_key.size() == 16);
   if (dialect >= w::dialect::SMB300) {
-    const size_t n =
-        (cipher == w::cipher::AES256_CCM || cipher == w::cipher::AES256_GCM) ? 32 : 16;
+    // 3.0 and 3.0.2 know AES-128 only; 3.1.1 keys follow the cipher.
+    const bool aes256 = cipher == w::cipher::AES256_CCM || cipher == w::cipher::AES256_GCM;
+    const size_t n = dialect == w::dialect::SMB311 && aes256 ? 32 : 16;
     CHECK(k.encryption_key.size() == n && k.decryption_key.size() == n);
   }
   touch(std::span<const uint8_t>(k.signing_key));

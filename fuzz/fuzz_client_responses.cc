@@ -315,7 +315,9 @@ struct Waiting {
 class Client {
  public:
   explicit Client(uint8_t config)
-      : config_(config), dialect_(f::config_dialect(config)), cipher_(f::config_cipher(config)) {
+      : config_(config),
+        dialect_(f::config_dialect(config)),
+        cipher_(f::config_cipher(config, dialect_)) {
     signing_alg_ = dialect_ < w::dialect::SMB300 ? w::signalg::HMAC_SHA256 : w::signalg::AES_CMAC;
     keys_[f::kSessionId] = make_keys();
   }
@@ -345,7 +347,7 @@ class Client {
 
  private:
   std::shared_ptr<const a::SmbKeys> make_keys() const {
-    return f::session_keys(dialect_, signing_alg_, dialect_ >= w::dialect::SMB300 ? cipher_ : 0);
+    return f::session_keys(dialect_, signing_alg_, cipher_);
   }
 
   // What the made-up server does to a frame before sending it: sign the
@@ -532,7 +534,7 @@ class Client {
           offer.signing_algs.end());
     dialect_ = n->dialect;
     signing_alg_ = n->signing_alg;
-    if (n->cipher != 0) cipher_ = n->cipher;
+    cipher_ = n->cipher;
   }
 
   uint8_t config_;

@@ -394,7 +394,7 @@ std::vector<uint8_t> login_seed(uint8_t config, bool with_negotiate, int kind) {
   std::vector<uint8_t> neg;
   if (with_negotiate) {
     const uint16_t d = fz::config_dialect(config);
-    neg = negotiate_response(d, fz::config_cipher(config), w::signalg::AES_GMAC);
+    neg = negotiate_response(d, fz::config_cipher(config, d), w::signalg::AES_GMAC);
     fz::add_frame(in, neg);
     if (auto m = c::next_reply(neg, 0)) replies.push_back(*m);
   }
@@ -499,7 +499,7 @@ std::vector<uint8_t> client_stream(uint8_t config, uint32_t post_login_flags, co
     }
   };
   const uint32_t pf = post_login_flags;
-  add("negotiate", negotiate_response(d, fz::config_cipher(config), w::signalg::AES_GMAC));
+  add("negotiate", negotiate_response(d, fz::config_cipher(config, d), w::signalg::AES_GMAC));
   ++mid;
   add("setup_more", response(w::Command::SessionSetup, w::status::MORE_PROCESSING_REQUIRED, mid++, sid,
                              [&](w::Writer& wr) {
