@@ -38,10 +38,16 @@ uint32_t inotify_mask(uint32_t filter) {
 // One inotify instance per worker, read through the worker's ring.
 class Hub {
  public:
+  // Lives as long as the worker thread. Its reader holds the worker and
+  // ends when the worker stops (its read is cancelled), so the thread's
+  // exit frees the hub, its descriptor and the reader's frame.
   static Hub& current() {
-    thread_local Hub* hub = nullptr;
-    if (hub == nullptr) hub = new Hub();  // lives as long as the worker thread
+    thread_local std::unique_ptr<Hub> hub;
+    if (!hub) hub.reset(new Hub());
     return *hub;
+  }
+  ~Hub() {
+    if (fd_ >= 0) ::close(fd_);
   }
 
   int add(const std::shared_ptr<Open>& o, uint32_t mask) {
@@ -70,20 +76,36 @@ class Hub {
  private:
   Hub() {
     fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (fd_ >= 0) rt::spawn(reader(this));
+    if (fd_ < 0) return;
+    rt::Worker* w = rt::Worker::current();
+    // A worker already stopping may have run its stop hooks: nothing would
+    // end a held reader there, so it is not held (its frame stays, as
+    // every hub's did before).
+    const bool held = !w->stopping();
+    if (held) {
+      w->hold();
+      const int fd = fd_;
+      w->on_stop([fd] { rt::cancel_fd(fd); });
+    }
+    rt::spawn(reader(this, held ? w : nullptr));
   }
 
-  static rt::Task<void> reader(Hub* h) {
+  static rt::Task<void> reader(Hub* h, rt::Worker* held) {
     std::vector<char> buf(64 * 1024);
-    for (;;) {
+    // A stop that came while events were being handled finds no read to
+    // cancel: the next one is not started.
+    while (held == nullptr || !held->stopping()) {
       int n = co_await rt::read(h->fd_, buf.data(), static_cast<unsigned>(buf.size()), ~0ull);
       if (n == -EAGAIN || n == -EINTR) continue;
       if (n <= 0) {
-        log::warn("inotify read: {}", n == 0 ? "end of file" : std::strerror(-n));
-        co_return;
+        if (n != -ECANCELED) {
+          log::warn("inotify read: {}", n == 0 ? "end of file" : std::strerror(-n));
+        }
+        break;
       }
       h->dispatch(buf.data(), static_cast<size_t>(n));
     }
+    if (held != nullptr) held->unhold();
   }
 
   void dispatch(const char* p, size_t n) {
