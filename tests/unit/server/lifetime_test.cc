@@ -1,0 +1,486 @@
+// Lifetime of sessions, channels, tree connects and opens under
+// multichannel (issue 6, item 4), against an in-process ringsmbd with two
+// workers, so that two channels of one session run on different threads.
+//
+// Each test ends something (LOGOFF, TREE_DISCONNECT, CLOSE, a failed
+// binding or re-authentication, a dropped connection) while requests that
+// use it are in flight on another channel or earlier in the same chain,
+// then checks the answers MS-SMB2 names and that nothing stays behind: a
+// fresh session of another user must be able to open every file with no
+// sharing at all, which fails while any forgotten open still holds it.
+//
+// Where a request can be held in flight deterministically it is: a CREATE
+// waits for an oplock break the test acknowledges when it wants, a
+// CHANGE_NOTIFY waits for an event. READ, WRITE, QUERY_DIRECTORY and
+// QUERY_INFO cannot be held, so those tests pipeline many of them and end
+// the object at once, repeatedly; only the set of acceptable answers is
+// asserted, never timing. Run them under the ASan build with
+// --gtest_repeat to shake out races.
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "../test_util.h"
+#include "auth/crypto.h"
+#include "auth/userdb.h"
+#include "raw_channel.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/state.h"
+
+using namespace ringsmb;
+using namespace std::chrono_literals;
+using ringsmb::testing::kRelatedFid;
+using ringsmb::testing::RawChannel;
+using ringsmb::testing::RawMsg;
+using ringsmb::testing::RawReq;
+using ringsmb::testing::TempDir;
+namespace st = wire::status;
+namespace acc = wire::access;
+namespace disp = wire::disposition;
+
+namespace {
+
+constexpr uint32_t kShareAll = wire::FILE_SHARE_READ | wire::FILE_SHARE_WRITE | wire::FILE_SHARE_DELETE;
+constexpr uint32_t kRW = acc::GENERIC_READ | acc::GENERIC_WRITE;
+constexpr uint32_t kFileSize = 1 << 20;
+
+std::string current_account() {
+  struct passwd* pw = getpwuid(geteuid());
+  return pw ? pw->pw_name : "root";
+}
+
+// The byte at offset i of every test file.
+char pattern_at(uint64_t i) { return static_cast<char>((i * 131 + (i >> 9)) & 0xFF); }
+
+std::string status_str(wire::NtStatus s) {
+  if (s == RawChannel::kNoAnswer) return "no answer";
+  return std::string(wire::status_name(s));
+}
+std::string status_str(const std::optional<RawMsg>& m) {
+  return m ? status_str(m->status()) : "no answer";
+}
+
+// Asserts that m arrived with one of the statuses in ok.
+::testing::AssertionResult answered_with(const std::optional<RawMsg>& m,
+                                         std::initializer_list<wire::NtStatus> ok) {
+  if (!m) return ::testing::AssertionFailure() << "no answer";
+  for (auto s : ok)
+    if (m->status() == s) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "command " << m->hdr.command << " answered "
+                                       << status_str(m->status());
+}
+
+class LifetimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directory(dir_ / "share");
+    ::chmod((dir_ / "share").c_str(), 01777);
+    ::chmod(dir_.path().c_str(), 0755);
+    auth::UserDb db;
+    db.put({"alice", auth::nt_hash("wonderland"), current_account()});
+    db.put({"bob", auth::nt_hash("builder"), current_account()});
+    ASSERT_EQ(db.save(dir_ / "passdb"), 0);
+    server::Config cfg;
+    cfg.listen = {{"127.0.0.1", 0}};
+    cfg.workers = 2;  // channels of one session land on different threads
+    cfg.passdb_file = dir_ / "passdb";
+    cfg.log_level = 0;
+    server::ShareConfig s;
+    s.name = "s";
+    s.path = dir_ / "share";
+    s.read_only = false;
+    cfg.shares.push_back(s);
+    configure(cfg);
+    server::finalize(cfg);
+    log::g_level.store(0);
+    srv_ = std::make_unique<server::Server>(cfg);
+    srv_->bind();
+    srv_->start();
+    port_ = srv_->bound_ports().at(0);
+    auth::random_bytes(std::span<uint8_t>(guid_.b, sizeof(guid_.b)));
+  }
+  void TearDown() override {
+    srv_->request_stop();
+    srv_->wait();
+  }
+
+  virtual void configure(server::Config&) {}
+
+  static std::string password(const std::string& user) {
+    return user == "bob" ? "builder" : "wonderland";
+  }
+
+  std::unique_ptr<RawChannel> connect() {
+    auto c = std::make_unique<RawChannel>(port_);
+    EXPECT_EQ(status_str(c->negotiate(guid_)), "STATUS_SUCCESS");
+    return c;
+  }
+  // A new session on a connection of its own.
+  std::unique_ptr<RawChannel> login(const std::string& user = "alice") {
+    auto c = connect();
+    EXPECT_EQ(status_str(c->login(user, password(user))), "STATUS_SUCCESS");
+    return c;
+  }
+  uint32_t tree(RawChannel& c) {
+    wire::NtStatus s;
+    uint32_t t = c.tree_connect("\\\\127.0.0.1\\s", &s);
+    EXPECT_EQ(status_str(s), "STATUS_SUCCESS");
+    return t;
+  }
+  // Another channel of first's session.
+  std::unique_ptr<RawChannel> bind(const RawChannel& first) {
+    auto c = connect();
+    EXPECT_EQ(status_str(c->bind(first.session_id(), first.keys(), "alice", "wonderland")),
+              "STATUS_SUCCESS");
+    return c;
+  }
+
+  size_t channels_of(uint64_t id) {
+    auto s = srv_->sessions().find(id);
+    if (!s) return 0;
+    std::lock_guard lk(s->mu);
+    return s->channels.size();
+  }
+  // The session, held weakly: expired once the server has ended it and
+  // nothing (table, connection, request) holds it any more.
+  std::weak_ptr<server::Session> watch(uint64_t id) { return srv_->sessions().find(id); }
+  size_t opens_of(uint64_t id) {
+    auto s = srv_->sessions().find(id);
+    if (!s) return 0;
+    std::lock_guard lk(s->mu);
+    return s->opens.size();
+  }
+  // Waits (polling) for pred; false after limit. Never part of what a
+  // test proves about timing: the limit only turns a hang into a failure.
+  bool eventually(const std::function<bool()>& pred, std::chrono::seconds limit = 30s) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(2ms);
+    }
+    return true;
+  }
+
+  std::string path(const std::string& rel) { return dir_ / ("share/" + rel); }
+  void put_file(const std::string& rel, size_t size = kFileSize) {
+    std::string data(size, '\0');
+    for (size_t i = 0; i < size; ++i) data[i] = pattern_at(i);
+    std::ofstream(path(rel), std::ios::binary) << data;
+  }
+
+  // Opens rel from a fresh session of bob with no sharing at all: that
+  // succeeds only when no open of the file is left anywhere in the server.
+  std::string exclusive_open(const std::string& rel) {
+    auto v = login("bob");
+    uint32_t t = tree(*v);
+    auto m = v->call(v->create(t, rel, kRW, 0, disp::OPEN));
+    if (auto fid = RawChannel::file_id_of(m)) v->call(v->close_file(t, *fid));
+    v->call(v->logoff());
+    return status_str(m);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<server::Server> srv_;
+  uint16_t port_ = 0;
+  wire::Guid guid_;
+};
+
+// READ data at off must be the file's pattern.
+::testing::AssertionResult read_data_ok(const RawMsg& m, uint64_t off, uint32_t len) {
+  auto r = wire::parse_read_response(m.view());
+  if (!r) return ::testing::AssertionFailure() << "unparsable READ response";
+  if (r->data.size() != len) return ::testing::AssertionFailure() << "short read " << r->data.size();
+  for (size_t i = 0; i < r->data.size(); ++i) {
+    if (static_cast<char>(r->data[i]) != pattern_at(off + i)) {
+      return ::testing::AssertionFailure() << "wrong byte at " << off + i;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ compounds
+
+// MS-SMB2 3.3.5.2.7.2: a related request uses the session and tree of the
+// one before it; after TREE_DISCONNECT that tree is gone (3.3.5.2.11:
+// STATUS_NETWORK_NAME_DELETED), and an unrelated request naming it fares
+// no better. The CREATE must not run at all.
+TEST_F(LifetimeTest, CompoundAfterTreeDisconnectIsRefused) {
+  auto c = login();
+  uint32_t tid = tree(*c);
+  std::vector<RawReq> chain;
+  chain.push_back(c->tree_disconnect(tid));
+  chain.push_back(c->create(tid, "a.txt", kRW, kShareAll, disp::OPEN_IF).related());
+  chain.push_back(c->close_file(tid, kRelatedFid).related());
+  auto ids = c->send(std::move(chain));
+  EXPECT_EQ(status_str(c->wait(ids[0])), "STATUS_SUCCESS");
+  EXPECT_EQ(status_str(c->wait(ids[1])), "STATUS_NETWORK_NAME_DELETED");
+  EXPECT_EQ(status_str(c->wait(ids[2])), "STATUS_NETWORK_NAME_DELETED");
+  EXPECT_FALSE(std::filesystem::exists(path("a.txt")));
+
+  uint32_t t2 = tree(*c);
+  chain.clear();
+  chain.push_back(c->tree_disconnect(t2));
+  chain.push_back(c->create(t2, "b.txt", kRW, kShareAll, disp::OPEN_IF));  // unrelated
+  ids = c->send(std::move(chain));
+  EXPECT_EQ(status_str(c->wait(ids[0])), "STATUS_SUCCESS");
+  EXPECT_EQ(status_str(c->wait(ids[1])), "STATUS_NETWORK_NAME_DELETED");
+  EXPECT_FALSE(std::filesystem::exists(path("b.txt")));
+
+  // CREATE, then TREE_DISCONNECT of its tree, then a READ of the new open:
+  // the disconnect closed it.
+  uint32_t t3 = tree(*c);
+  chain.clear();
+  chain.push_back(c->create(t3, "c.txt", kRW, kShareAll, disp::OPEN_IF));
+  chain.push_back(c->tree_disconnect(t3).related());
+  chain.push_back(c->read(t3, kRelatedFid, 0, 10).related());
+  ids = c->send(std::move(chain));
+  EXPECT_EQ(status_str(c->wait(ids[0])), "STATUS_SUCCESS");
+  EXPECT_EQ(status_str(c->wait(ids[1])), "STATUS_SUCCESS");
+  EXPECT_EQ(status_str(c->wait(ids[2])), "STATUS_NETWORK_NAME_DELETED");
+  EXPECT_EQ(exclusive_open("c.txt"), "STATUS_SUCCESS");
+
+  EXPECT_EQ(status_str(c->call_status(c->echo())), "STATUS_SUCCESS");
+  EXPECT_EQ(opens_of(c->session_id()), 0u);
+}
+
+// -------------------------------------------------- CREATE held in flight
+
+// The connection of a CREATE waiting for an oplock break goes away: its
+// teardown waits for the CREATE, then ends the session and every open,
+// including the one the CREATE made.
+TEST_F(LifetimeTest, TeardownWaitsForCreateBehindOplockBreak) {
+  put_file("x.bin", 4096);
+  auto holder = login("bob");
+  uint32_t htid = tree(*holder);
+  auto hm = holder->call(holder->create(htid, "x.bin", kRW, kShareAll, disp::OPEN, 0,
+                                        wire::oplock::BATCH));
+  auto hfid = RawChannel::file_id_of(hm);
+  ASSERT_TRUE(hfid);
+
+  auto c = login();
+  auto session = watch(c->session_id());
+  uint32_t tid = tree(*c);
+  c->send(c->create(tid, "x.bin", acc::GENERIC_READ, kShareAll, disp::OPEN));
+  ASSERT_TRUE(holder->wait_break());
+  c->close();
+  EXPECT_EQ(status_str(holder->call(holder->oplock_ack(htid, *hfid, wire::oplock::NONE))),
+            "STATUS_SUCCESS");
+  EXPECT_TRUE(eventually([&] { return session.expired(); }));
+  EXPECT_EQ(status_str(holder->call_status(holder->close_file(htid, *hfid))), "STATUS_SUCCESS");
+  EXPECT_EQ(exclusive_open("x.bin"), "STATUS_SUCCESS");
+}
+
+// ---------------------------------------------- CHANGE_NOTIFY in flight
+
+// A CHANGE_NOTIFY waiting on channel 2 ends with STATUS_NOTIFY_CLEANUP
+// when its handle goes away on channel 1: by CLOSE, TREE_DISCONNECT or
+// LOGOFF (MS-SMB2 3.3.5.19, 3.3.4.17).
+TEST_F(LifetimeTest, PendingNotifyEndsWhenItsHandleGoes) {
+  std::filesystem::create_directory(path("d"));
+  for (int how = 0; how < 3; ++how) {
+    SCOPED_TRACE(how == 0 ? "close" : how == 1 ? "tree disconnect" : "logoff");
+    auto c1 = login();
+    uint32_t tid = tree(*c1);
+    auto c2 = bind(*c1);
+    auto dfid = RawChannel::file_id_of(c1->call(
+        c1->create(tid, "d", acc::GENERIC_READ, kShareAll, disp::OPEN, wire::createopt::DIRECTORY_FILE)));
+    ASSERT_TRUE(dfid);
+    uint64_t mid = c2->send(c2->change_notify(tid, *dfid));
+    ASSERT_TRUE(c2->wait_interim(mid));
+    wire::NtStatus s = how == 0   ? c1->call_status(c1->close_file(tid, *dfid))
+                       : how == 1 ? c1->call_status(c1->tree_disconnect(tid))
+                                  : c1->call_status(c1->logoff());
+    EXPECT_EQ(status_str(s), "STATUS_SUCCESS");
+    EXPECT_EQ(status_str(c2->wait(mid)), "STATUS_NOTIFY_CLEANUP");
+    if (how != 2) {
+      EXPECT_EQ(status_str(c1->call_status(c1->logoff())), "STATUS_SUCCESS");
+    }
+  }
+  EXPECT_EQ(exclusive_open("d"), "STATUS_SUCCESS");
+  EXPECT_EQ(srv_->sessions().size(), 0u);
+}
+
+// A channel that drops with a CHANGE_NOTIFY pending takes only its own
+// request with it: the session, the handle and the other channel go on,
+// and a CHANGE_NOTIFY on the handle from the other channel still works.
+TEST_F(LifetimeTest, ChannelDropWithPendingNotifyKeepsSession) {
+  std::filesystem::create_directory(path("d"));
+  auto c1 = login();
+  const uint64_t sid = c1->session_id();
+  uint32_t tid = tree(*c1);
+  auto c2 = bind(*c1);
+  auto dfid = RawChannel::file_id_of(c1->call(
+      c1->create(tid, "d", acc::GENERIC_READ, kShareAll, disp::OPEN, wire::createopt::DIRECTORY_FILE)));
+  ASSERT_TRUE(dfid);
+  uint64_t mid = c2->send(c2->change_notify(tid, *dfid));
+  ASSERT_TRUE(c2->wait_interim(mid));
+  EXPECT_EQ(channels_of(sid), 2u);
+  c2->close();
+  EXPECT_TRUE(eventually([&] { return channels_of(sid) == 1; }));
+
+  uint64_t m1 = c1->send(c1->change_notify(tid, *dfid));
+  ASSERT_TRUE(c1->wait_interim(m1));
+  std::ofstream(path("d/new.txt"));
+  auto n = c1->wait(m1);
+  EXPECT_EQ(status_str(n), "STATUS_SUCCESS");
+  EXPECT_EQ(status_str(c1->call_status(c1->close_file(tid, *dfid))), "STATUS_SUCCESS");
+  EXPECT_EQ(status_str(c1->call_status(c1->logoff())), "STATUS_SUCCESS");
+}
+
+// --------------------------------------------------------------- binding
+
+// A binding that fails, whatever the reason, concerns only the connection
+// that tried it: the session, its opens and its channel go on, and a later
+// binding still succeeds (MS-SMB2 3.3.5.5.2).
+TEST_F(LifetimeTest, FailedBindingLeavesSessionAlone) {
+  put_file("f.bin", 65536);
+  auto c1 = login();
+  const uint64_t sid = c1->session_id();
+  uint32_t tid = tree(*c1);
+  auto fid = RawChannel::file_id_of(c1->call(c1->create(tid, "f.bin", kRW, kShareAll, disp::OPEN)));
+  ASSERT_TRUE(fid);
+
+  {
+    auto b = connect();  // wrong password
+    EXPECT_EQ(status_str(b->bind(sid, c1->keys(), "alice", "rabbit")), "STATUS_LOGON_FAILURE");
+    EXPECT_EQ(status_str(b->call_status(b->read(tid, *fid, 0, 10))), "STATUS_USER_SESSION_DELETED");
+  }
+  {
+    auto b = connect();  // another user than the session's
+    EXPECT_EQ(status_str(b->bind(sid, c1->keys(), "bob", "builder")), "STATUS_ACCESS_DENIED");
+  }
+  {
+    auto b = connect();  // not signed with the session's key
+    auto wrong = std::make_shared<auth::SmbKeys>(*c1->keys());
+    wrong->signing_key.assign(wrong->signing_key.size(), 0x5A);
+    EXPECT_EQ(status_str(b->bind(sid, wrong, "alice", "wonderland")), "STATUS_ACCESS_DENIED");
+  }
+  {
+    auto b = connect();  // a session that does not exist
+    EXPECT_EQ(status_str(b->bind(sid + 1000, c1->keys(), "alice", "wonderland")),
+              "STATUS_USER_SESSION_DELETED");
+  }
+  {
+    auto b = connect();  // the first leg only, then the connection drops
+    EXPECT_EQ(status_str(b->bind_first_leg(sid, c1->keys(), "alice")),
+              "STATUS_MORE_PROCESSING_REQUIRED");
+    b->close();
+  }
+  {
+    auto b = login("bob");  // a connection with a session of its own
+    EXPECT_EQ(status_str(b->bind(sid, c1->keys(), "alice", "rabbit")), "STATUS_LOGON_FAILURE");
+    uint32_t btid = tree(*b);
+    EXPECT_NE(btid, 0u);  // its own session is untouched
+  }
+  EXPECT_EQ(channels_of(sid), 1u);
+  auto r = c1->call(c1->read(tid, *fid, 0, 4096));
+  ASSERT_EQ(status_str(r), "STATUS_SUCCESS");
+  EXPECT_TRUE(read_data_ok(*r, 0, 4096));
+
+  auto c2 = bind(*c1);
+  EXPECT_EQ(channels_of(sid), 2u);
+  r = c2->call(c2->read(tid, *fid, 4096, 4096));
+  ASSERT_EQ(status_str(r), "STATUS_SUCCESS");
+  EXPECT_TRUE(read_data_ok(*r, 4096, 4096));
+  // Binding again on a channel of the session is refused and changes
+  // nothing either.
+  EXPECT_NE(status_str(c2->bind(sid, c1->keys(), "alice", "wonderland")), "STATUS_SUCCESS");
+  EXPECT_EQ(channels_of(sid), 2u);
+  EXPECT_EQ(status_str(c1->call_status(c1->close_file(tid, *fid))), "STATUS_SUCCESS");
+  EXPECT_EQ(status_str(c2->call_status(c2->logoff())), "STATUS_SUCCESS");
+  EXPECT_EQ(srv_->sessions().size(), 0u);
+}
+
+// ------------------------------------------- pipelined races, repeated
+
+namespace {
+
+// What one batch on the busy channel was and may have answered.
+struct Sent {
+  uint64_t mid;
+  wire::Command cmd;
+  uint64_t off = 0;
+  uint32_t len = 0;
+};
+
+}  // namespace
+
+// CLOSE of an open on channel 1 while READs of it run on channel 2, with
+// delete-on-close: every READ returns the file's data or FILE_CLOSED, the
+// file is gone afterwards, and a second CLOSE finds nothing.
+TEST_F(LifetimeTest, CloseWhileReadsInFlight) {
+  for (int iter = 0; iter < 16; ++iter) {
+    SCOPED_TRACE(iter);
+    put_file("g.bin");
+    auto c1 = login();
+    uint32_t tid = tree(*c1);
+    auto c2 = bind(*c1);
+    auto f = RawChannel::file_id_of(c1->call(c1->create(
+        tid, "g.bin", acc::GENERIC_READ | acc::DELETE, kShareAll, disp::OPEN, wire::createopt::DELETE_ON_CLOSE)));
+    ASSERT_TRUE(f);
+    std::vector<Sent> sent;
+    uint64_t close_mid = 0;
+    for (int k = 0; k < 16; ++k) {
+      const uint64_t off = static_cast<uint64_t>(k) * 65536;
+      sent.push_back({c2->send(c2->read(tid, *f, off, 65536)), wire::Command::Read, off, 65536});
+      if (k == 4 + iter % 8) close_mid = c1->send(c1->close_file(tid, *f));
+    }
+    EXPECT_EQ(status_str(c1->wait(close_mid)), "STATUS_SUCCESS");
+    for (const Sent& s : sent) {
+      auto m = c2->wait(s.mid);
+      ASSERT_TRUE(answered_with(m, {st::SUCCESS, st::FILE_CLOSED}));
+      if (m->status() == st::SUCCESS) {
+        EXPECT_TRUE(read_data_ok(*m, s.off, s.len));
+      }
+    }
+    EXPECT_EQ(status_str(c2->call_status(c2->close_file(tid, *f))), "STATUS_FILE_CLOSED");
+    EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(path("g.bin")); }));
+    EXPECT_EQ(status_str(c1->call_status(c1->logoff())), "STATUS_SUCCESS");
+  }
+}
+
+// A new session naming an old one as PreviousSessionId ends it (3.3.5.5.3)
+// while the old one has requests in flight on both its channels.
+TEST_F(LifetimeTest, PreviousSessionEndsWhileBusy) {
+  put_file("p.bin");
+  for (int iter = 0; iter < 8; ++iter) {
+    SCOPED_TRACE(iter);
+    auto c1 = login();
+    const uint64_t sid = c1->session_id();
+    uint32_t tid = tree(*c1);
+    auto c2 = bind(*c1);
+    auto f = RawChannel::file_id_of(c1->call(c1->create(tid, "p.bin", acc::GENERIC_READ, kShareAll, disp::OPEN)));
+    ASSERT_TRUE(f);
+    std::vector<Sent> sent;
+    for (int k = 0; k < 12; ++k) {
+      RawChannel& c = k % 2 ? *c1 : *c2;
+      const uint64_t off = static_cast<uint64_t>(k) * 65536;
+      sent.push_back({c.send(c.read(tid, *f, off, 65536)), wire::Command::Read, off, 65536});
+    }
+    auto c3 = connect();
+    EXPECT_EQ(status_str(c3->login("alice", "wonderland", sid)), "STATUS_SUCCESS");
+    for (size_t k = 0; k < sent.size(); ++k) {
+      RawChannel& c = k % 2 ? *c1 : *c2;
+      auto m = c.wait(sent[k].mid);
+      ASSERT_TRUE(answered_with(m, {st::SUCCESS, st::USER_SESSION_DELETED, st::FILE_CLOSED}));
+      if (m->status() == st::SUCCESS) {
+        EXPECT_TRUE(read_data_ok(*m, sent[k].off, sent[k].len));
+      }
+    }
+    EXPECT_FALSE(srv_->sessions().find(sid));
+    EXPECT_EQ(status_str(c2->call_status(c2->read(tid, *f, 0, 10))), "STATUS_USER_SESSION_DELETED");
+    EXPECT_EQ(status_str(c3->call_status(c3->logoff())), "STATUS_SUCCESS");
+  }
+  EXPECT_EQ(exclusive_open("p.bin"), "STATUS_SUCCESS");
+}
