@@ -294,6 +294,13 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
         resp.status = st::INVALID_PARAMETER;
         return false;
       }
+      // The inherited SessionId is looked up like any other, in the
+      // connection's table: a LOGOFF earlier in the chain took it out
+      // (3.3.5.6), so what follows finds no session.
+      if (!conn.has_session(s->id)) {
+        resp.status = st::USER_SESSION_DELETED;
+        return false;
+      }
     } else {
       s = server.sessions().find(req.hdr.session_id);
       if (!s || !conn.has_session(s->id)) {
@@ -308,10 +315,12 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
     }
     {
       std::lock_guard lk(s->mu);
-      if (s->state == SessionState::Expired) {
-        resp.status = st::NETWORK_SESSION_EXPIRED;
-        return false;
-      }
+      // Expired is what destroy_session leaves (LOGOFF on another channel,
+      // a failed re-authentication, a PreviousSessionId): the session is
+      // out of the server's table, and a request of its chain or one that
+      // looked it up just before is answered as if it were not found.
+      // (STATUS_NETWORK_SESSION_EXPIRED is for a session that a
+      // re-authentication could revive; no session here expires so.)
       if (s->state != SessionState::Valid) {
         resp.status = st::USER_SESSION_DELETED;
         return false;

@@ -254,6 +254,54 @@ TEST_F(LifetimeTest, CompoundAfterTreeDisconnectIsRefused) {
   EXPECT_EQ(opens_of(c->session_id()), 0u);
 }
 
+// After LOGOFF the session is gone from the connection (3.3.5.6), so a
+// request that follows in the chain, related or not, finds no session:
+// STATUS_USER_SESSION_DELETED (3.3.5.2.9), not NETWORK_SESSION_EXPIRED
+// (that is for a session that still exists and can re-authenticate).
+TEST_F(LifetimeTest, CompoundAfterLogoffIsRefused) {
+  {
+    auto c = login();
+    uint32_t tid = tree(*c);
+    std::vector<RawReq> chain;
+    chain.push_back(c->logoff());
+    chain.push_back(c->create(tid, "a.txt", kRW, kShareAll, disp::OPEN_IF).related());
+    chain.push_back(c->close_file(tid, kRelatedFid).related());
+    auto ids = c->send(std::move(chain));
+    EXPECT_EQ(status_str(c->wait(ids[0])), "STATUS_SUCCESS");
+    EXPECT_EQ(status_str(c->wait(ids[1])), "STATUS_USER_SESSION_DELETED");
+    EXPECT_EQ(status_str(c->wait(ids[2])), "STATUS_USER_SESSION_DELETED");
+    EXPECT_FALSE(std::filesystem::exists(path("a.txt")));
+    EXPECT_EQ(status_str(c->call_status(c->echo())), "STATUS_SUCCESS");
+  }
+  {
+    auto c = login();
+    uint32_t tid = tree(*c);
+    std::vector<RawReq> chain;
+    chain.push_back(c->logoff());
+    chain.push_back(c->create(tid, "b.txt", kRW, kShareAll, disp::OPEN_IF));  // unrelated
+    auto ids = c->send(std::move(chain));
+    EXPECT_EQ(status_str(c->wait(ids[0])), "STATUS_SUCCESS");
+    EXPECT_EQ(status_str(c->wait(ids[1])), "STATUS_USER_SESSION_DELETED");
+    EXPECT_FALSE(std::filesystem::exists(path("b.txt")));
+  }
+  {
+    // CREATE, LOGOFF, then the related CLOSE of what the CREATE opened:
+    // the LOGOFF closed it already.
+    auto c = login();
+    uint32_t tid = tree(*c);
+    std::vector<RawReq> chain;
+    chain.push_back(c->create(tid, "c.txt", kRW, kShareAll, disp::OPEN_IF));
+    chain.push_back(c->logoff().related());
+    chain.push_back(c->close_file(tid, kRelatedFid).related());
+    auto ids = c->send(std::move(chain));
+    EXPECT_EQ(status_str(c->wait(ids[0])), "STATUS_SUCCESS");
+    EXPECT_EQ(status_str(c->wait(ids[1])), "STATUS_SUCCESS");
+    EXPECT_EQ(status_str(c->wait(ids[2])), "STATUS_USER_SESSION_DELETED");
+    EXPECT_EQ(exclusive_open("c.txt"), "STATUS_SUCCESS");
+  }
+  EXPECT_EQ(srv_->sessions().size(), 0u);
+}
+
 // -------------------------------------------------- CREATE held in flight
 
 // The connection of a CREATE waiting for an oplock break goes away: its
