@@ -1,6 +1,7 @@
 #include "server/session_ops.h"
 
 #include "fs/streams.h"
+#include "rt/worker.h"
 #include "server/log.h"
 #include "server/oplock.h"
 #include "server/server.h"
@@ -102,13 +103,26 @@ rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id) {
 
 rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session) {
   std::vector<std::shared_ptr<Open>> victims;
+  std::vector<Channel> channels;
   {
     std::lock_guard lk(session->mu);
-    if (session->state == SessionState::Expired && session->opens.empty()) co_return;
+    const bool ended_here = session->state != SessionState::Expired;
+    if (!ended_here && session->opens.empty()) co_return;
     session->state = SessionState::Expired;
     for (auto& [id, o] : session->opens) victims.push_back(o);
+    if (ended_here) channels = session->channels;
   }
   server.sessions().remove(session->id);
+  // Every channel's connection forgets the session, on its own worker
+  // (Connection::sessions_ is that worker's alone): otherwise a LOGOFF on
+  // one channel would leave the others holding the ended Session (its
+  // memory, and a place in their session count) until they close.
+  for (const Channel& ch : channels) {
+    if (ch.worker == nullptr) continue;
+    ch.worker->post([conn = ch.conn_ref, id = session->id] {
+      if (auto c = conn.lock()) c->remove_session(id);
+    });
+  }
   for (auto& o : victims) co_await close_open(server, *session, o);
   std::lock_guard lk(session->mu);
   session->trees.clear();

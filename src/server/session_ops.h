@@ -29,8 +29,8 @@ rt::Task<int> query_open_info(Open& open, wire::FileInfo* out);
 // Closes every open of a tree connect and forgets the tree.
 rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id);
 
-// Expires a session: closes its opens and trees and removes it from the
-// server's table.
+// Ends a session: marks it Expired, removes it from the server's table,
+// closes its opens and trees and has every channel's connection forget it.
 rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session);
 
 }  // namespace ringsmb::server

@@ -450,6 +450,33 @@ TEST_F(LifetimeTest, FailedBindingLeavesSessionAlone) {
   EXPECT_EQ(srv_->sessions().size(), 0u);
 }
 
+// A LOGOFF on one channel ends the session for every channel: the other
+// connections forget it (they neither keep the Session alive nor count it
+// against ringsmb:max sessions per connection).
+class FewSessions : public LifetimeTest {
+ protected:
+  void configure(server::Config& cfg) override { cfg.limits.sessions_per_connection = 2; }
+};
+
+TEST_F(FewSessions, LogoffElsewhereFreesTheChannelsSessionSlot) {
+  auto b = login();  // b's own session: one of its two
+  const uint64_t own = b->session_id();
+  const auto own_keys = b->keys();
+  for (int i = 0; i < 4; ++i) {
+    SCOPED_TRACE(i);
+    auto a = login();
+    const uint64_t sid = a->session_id();
+    std::weak_ptr<server::Session> gone = srv_->sessions().find(sid);
+    EXPECT_EQ(status_str(b->bind(sid, a->keys(), "alice", "wonderland")), "STATUS_SUCCESS");
+    EXPECT_EQ(status_str(a->call_status(a->logoff())), "STATUS_SUCCESS");
+    EXPECT_TRUE(eventually([&] { return gone.expired(); }, 10s)) << "the bound channel keeps it";
+    b->use_session(own, own_keys);
+    EXPECT_EQ(status_str(b->call_status(b->echo())), "STATUS_SUCCESS");
+  }
+  // One slot is still free on b.
+  EXPECT_EQ(status_str(b->login("alice", "wonderland")), "STATUS_SUCCESS");
+}
+
 // ------------------------------------------- pipelined races, repeated
 
 namespace {
