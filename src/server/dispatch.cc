@@ -7,6 +7,7 @@
 #include "server/handlers.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "server/session_ops.h"
 #include "rt/worker.h"
 #include "wire/header.h"
 #include "wire/transform.h"
@@ -635,6 +636,16 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
       resp.status = st::INVALID_PARAMETER;
     } else if (pre_dispatch(conn, req, resp, ci, chain, i == 0)) {
       co_await ci.handler(req, resp);
+      if (cmd == Command::Create && resp.status == st::SUCCESS && resp.file_id) {
+        // The session or tree may have ended while the CREATE ran
+        // (session_ops.h): its open must not outlive them.
+        NtStatus s = co_await settle_new_open(conn.server(), *req.session, *req.tree, *resp.file_id);
+        if (s != st::SUCCESS) {
+          resp.status = s;
+          resp.body.clear();
+          resp.file_id.reset();
+        }
+      }
     }
     end_channel_sequence(req);
     if (resp.disconnect && !resp.send) {

@@ -90,6 +90,31 @@ rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open
   if (open->file) server.files().release(open->file);
 }
 
+rt::Task<wire::NtStatus> settle_new_open(Server& server, Session& session,
+                                         const TreeConnect& tree, wire::FileId id) {
+  std::shared_ptr<Open> orphan;
+  wire::NtStatus status = wire::status::SUCCESS;
+  {
+    // destroy_session marks the session Expired and close_tree forgets the
+    // tree under this lock, each collecting the opens it closes in the
+    // same breath: an open added before that is theirs to close, one
+    // added after it sees their mark here.
+    std::lock_guard lk(session.mu);
+    if (session.state != SessionState::Valid) {
+      status = wire::status::USER_SESSION_DELETED;
+    } else if (auto t = session.trees.find(tree.id);
+               t == session.trees.end() || t->second.get() != &tree) {
+      status = wire::status::NETWORK_NAME_DELETED;
+    }
+    if (status != wire::status::SUCCESS) {
+      auto it = session.opens.find(id.volatile_);
+      if (it != session.opens.end()) orphan = it->second;
+    }
+  }
+  if (orphan) co_await close_open(server, session, orphan);
+  co_return status;
+}
+
 rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id) {
   std::vector<std::shared_ptr<Open>> victims;
   {

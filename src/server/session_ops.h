@@ -22,6 +22,21 @@ std::shared_ptr<Open> find_open(Request& req, wire::FileId id);
 // descriptor is closed when the last reference to the Open goes.
 rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open);
 
+// After a successful CREATE: the open it added to the session stays only
+// when its session and tree still exist. A CREATE can be in flight for
+// long (an oplock break, the file system) while a LOGOFF or
+// TREE_DISCONNECT on another channel, or in another frame, ends them;
+// those collect the opens to close when they start, so an open added
+// after that would belong to nobody, hold its file's share modes and
+// oplock, and (once its Session is freed) leave a dangling pointer in
+// its FileObject. Such an open is closed here and the status to answer
+// instead is returned: STATUS_USER_SESSION_DELETED or
+// STATUS_NETWORK_NAME_DELETED (the session or tree is gone, as for a
+// request that arrives after them, 3.3.5.2.9 and 3.3.5.2.11);
+// STATUS_SUCCESS when the open stays.
+rt::Task<wire::NtStatus> settle_new_open(Server& server, Session& session,
+                                         const TreeConnect& tree, wire::FileId id);
+
 // The FSCC view of what an open refers to: the file, or for a named stream
 // the base file's times and attributes with the stream's size. 0 or -errno.
 rt::Task<int> query_open_info(Open& open, wire::FileInfo* out);

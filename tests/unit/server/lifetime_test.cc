@@ -304,6 +304,77 @@ TEST_F(LifetimeTest, CompoundAfterLogoffIsRefused) {
 
 // -------------------------------------------------- CREATE held in flight
 
+// A CREATE that must break another session's batch oplock waits for the
+// holder's acknowledgement: in flight for as long as the test wants.
+// Whatever ends its session or tree meanwhile, the open it makes when it
+// resumes must not outlive them: the CREATE fails with the status of what
+// ended (the session or tree is gone, 3.3.5.2.9 / 3.3.5.2.11) and the file
+// is held by nobody afterwards.
+enum class Ending {
+  LogoffOnOtherChannel,
+  LogoffOnSameConnection,
+  TreeDisconnectOnOtherChannel,
+  TreeDisconnectOnSameConnection,
+};
+
+class CreateInFlight : public LifetimeTest, public ::testing::WithParamInterface<Ending> {};
+
+TEST_P(CreateInFlight, OpenDoesNotOutliveItsSessionOrTree) {
+  const Ending e = GetParam();
+  put_file("x.bin", 4096);
+  // The holder: another user's session with a batch oplock on the file.
+  auto holder = login("bob");
+  uint32_t htid = tree(*holder);
+  auto hm = holder->call(holder->create(htid, "x.bin", kRW, kShareAll, disp::OPEN, 0,
+                                        wire::oplock::BATCH));
+  auto hfid = RawChannel::file_id_of(hm);
+  ASSERT_TRUE(hfid);
+  ASSERT_EQ(RawChannel::oplock_of(hm), wire::oplock::BATCH);
+
+  auto c1 = login();
+  uint32_t tid = tree(*c1);
+  const bool same = e == Ending::LogoffOnSameConnection || e == Ending::TreeDisconnectOnSameConnection;
+  std::unique_ptr<RawChannel> c2;
+  if (!same) c2 = bind(*c1);
+  RawChannel& creator = same ? *c1 : *c2;
+
+  uint64_t mid = creator.send(creator.create(tid, "x.bin", acc::GENERIC_READ, kShareAll, disp::OPEN));
+  auto brk = holder->wait_break();
+  ASSERT_TRUE(brk);  // the CREATE now waits for the acknowledgement
+  EXPECT_FALSE(creator.answered(mid));
+
+  const bool logoff = e == Ending::LogoffOnOtherChannel || e == Ending::LogoffOnSameConnection;
+  if (logoff) {
+    EXPECT_EQ(status_str(c1->call_status(c1->logoff())), "STATUS_SUCCESS");
+  } else {
+    EXPECT_EQ(status_str(c1->call_status(c1->tree_disconnect(tid))), "STATUS_SUCCESS");
+  }
+  // Let the CREATE go on: the holder keeps its open at level II, so the
+  // file's shared state lives on after the CREATE's session.
+  auto ack = holder->call(holder->oplock_ack(htid, *hfid, wire::oplock::LEVEL_II));
+  EXPECT_EQ(status_str(ack), "STATUS_SUCCESS");
+  auto cm = creator.wait(mid);
+  EXPECT_EQ(status_str(cm), logoff ? "STATUS_USER_SESSION_DELETED" : "STATUS_NETWORK_NAME_DELETED");
+
+  // A third open walks the file's list of opens (oplocks, share modes).
+  {
+    auto n = login("bob");
+    uint32_t ntid = tree(*n);
+    auto nm = n->call(n->create(ntid, "x.bin", acc::GENERIC_READ, kShareAll, disp::OPEN));
+    EXPECT_EQ(status_str(nm), "STATUS_SUCCESS");
+    if (auto f = RawChannel::file_id_of(nm)) n->call(n->close_file(ntid, *f));
+  }
+  EXPECT_EQ(status_str(holder->call_status(holder->close_file(htid, *hfid))), "STATUS_SUCCESS");
+  EXPECT_EQ(exclusive_open("x.bin"), "STATUS_SUCCESS");
+  EXPECT_EQ(opens_of(c1->session_id()), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Endings, CreateInFlight,
+                         ::testing::Values(Ending::LogoffOnOtherChannel,
+                                           Ending::LogoffOnSameConnection,
+                                           Ending::TreeDisconnectOnOtherChannel,
+                                           Ending::TreeDisconnectOnSameConnection));
+
 // The connection of a CREATE waiting for an oplock break goes away: its
 // teardown waits for the CREATE, then ends the session and every open,
 // including the one the CREATE made.
@@ -490,6 +561,180 @@ struct Sent {
 };
 
 }  // namespace
+
+// Ends the session, its tree, its file or its other channel on channel 1
+// while channel 2 has a batch of READ, WRITE, CREATE, QUERY_DIRECTORY,
+// QUERY_INFO and a CHANGE_NOTIFY in flight. Every request must be answered
+// (or, for the channel that drops, need not be), with a status that says
+// it ran before or after the end, and nothing may stay open afterwards.
+enum class Race { Logoff, TreeDisconnect, CloseFile, DropOtherChannel, DropBusyChannel, Reauth, FailedReauth };
+
+class BusyChannel : public LifetimeTest, public ::testing::WithParamInterface<Race> {};
+
+TEST_P(BusyChannel, EndWhileRequestsInFlight) {
+  const Race race = GetParam();
+  put_file("f.bin");
+  std::filesystem::create_directory(path("d"));
+  for (int i = 0; i < 8; ++i) std::ofstream(path("d/e" + std::to_string(i)));
+  std::vector<uint8_t> wdata(65536);
+  for (size_t i = 0; i < wdata.size(); ++i) wdata[i] = static_cast<uint8_t>(i * 7);
+
+  for (int iter = 0; iter < 12; ++iter) {
+    SCOPED_TRACE(iter);
+    auto c1 = login();
+    const uint64_t sid = c1->session_id();
+    auto session = watch(sid);
+    uint32_t tid = tree(*c1);
+    auto c2 = bind(*c1);
+    auto f = RawChannel::file_id_of(c1->call(c1->create(tid, "f.bin", acc::GENERIC_READ, kShareAll, disp::OPEN)));
+    auto w = RawChannel::file_id_of(c1->call(c1->create(tid, "w.bin", kRW, kShareAll, disp::OPEN_IF)));
+    auto d = RawChannel::file_id_of(c1->call(c1->create(tid, "d", acc::GENERIC_READ, kShareAll, disp::OPEN,
+                                                        wire::createopt::DIRECTORY_FILE)));
+    ASSERT_TRUE(f && w && d);
+    uint64_t notify = c2->send(c2->change_notify(tid, *d));
+    ASSERT_TRUE(c2->wait_interim(notify));
+
+    std::vector<Sent> sent;
+    uint64_t end_mid = 0;
+    for (int k = 0; k < 24; ++k) {
+      const uint64_t off = (static_cast<uint64_t>(k) * 40503) % (kFileSize - 65536);
+      switch (k % 6) {
+        case 0:
+        case 1:
+          sent.push_back({c2->send(c2->read(tid, *f, off, 65536)), wire::Command::Read, off, 65536});
+          break;
+        case 2:
+          sent.push_back({c2->send(c2->write(tid, *w, off, {wdata.data(), wdata.size()})), wire::Command::Write});
+          break;
+        case 3:
+          sent.push_back({c2->send(c2->create(tid, "n" + std::to_string(k) + ".bin", kRW, kShareAll,
+                                              disp::OPEN_IF)),
+                          wire::Command::Create});
+          break;
+        case 4:
+          sent.push_back({c2->send(c2->query_directory(tid, *d)), wire::Command::QueryDirectory});
+          break;
+        case 5:
+          sent.push_back({c2->send(c2->query_info(tid, *f)), wire::Command::QueryInfo});
+          break;
+      }
+      if (k == 12) {
+        // The end, in the middle of the batch.
+        switch (race) {
+          case Race::Logoff:
+            end_mid = c1->send(c1->logoff());
+            break;
+          case Race::TreeDisconnect:
+            c1->send(c1->tree_disconnect(tid));
+            break;
+          case Race::CloseFile:
+            c1->send(c1->close_file(tid, *f));
+            break;
+          case Race::DropOtherChannel:
+            c1->close();
+            break;
+          case Race::DropBusyChannel:
+            c2->close();
+            break;
+          case Race::Reauth:
+          case Race::FailedReauth:
+            break;
+        }
+        if (race == Race::DropBusyChannel) break;
+      }
+    }
+    if (race == Race::Reauth) {
+      EXPECT_EQ(status_str(c1->reauth("alice", "wonderland")), "STATUS_SUCCESS");
+    } else if (race == Race::FailedReauth) {
+      EXPECT_EQ(status_str(c1->reauth("alice", "rabbit")), "STATUS_LOGON_FAILURE");
+    }
+
+    if (race == Race::DropBusyChannel) {
+      // The session goes on over channel 1, with its opens.
+      EXPECT_TRUE(eventually([&] { return channels_of(sid) == 1; }));
+      auto r = c1->call(c1->read(tid, *f, 4096, 8192));
+      ASSERT_EQ(status_str(r), "STATUS_SUCCESS");
+      EXPECT_TRUE(read_data_ok(*r, 4096, 8192));
+      uint64_t m = c1->send(c1->change_notify(tid, *d));
+      ASSERT_TRUE(c1->wait_interim(m));
+      EXPECT_EQ(status_str(c1->call_status(c1->close_file(tid, *d))), "STATUS_SUCCESS");
+      EXPECT_EQ(status_str(c1->wait(m)), "STATUS_NOTIFY_CLEANUP");
+      EXPECT_EQ(status_str(c1->call_status(c1->logoff())), "STATUS_SUCCESS");
+    } else {
+      // What each request may answer, depending on whether it ran before
+      // or after the end.
+      std::set<wire::NtStatus> late;
+      switch (race) {
+        case Race::Logoff:
+        case Race::FailedReauth:
+          late = {st::USER_SESSION_DELETED, st::FILE_CLOSED};
+          break;
+        case Race::TreeDisconnect:
+          late = {st::NETWORK_NAME_DELETED, st::FILE_CLOSED};
+          break;
+        case Race::CloseFile:
+          late = {st::FILE_CLOSED};
+          break;
+        default:
+          break;
+      }
+      for (const Sent& s : sent) {
+        auto m = c2->wait(s.mid);
+        ASSERT_TRUE(m) << "no answer to command " << static_cast<int>(s.cmd);
+        if (m->status() == st::SUCCESS) {
+          if (s.cmd == wire::Command::Read) {
+            EXPECT_TRUE(read_data_ok(*m, s.off, s.len));
+          }
+          continue;
+        }
+        // A CLOSE only concerns the requests on f.bin.
+        const bool on_f = s.cmd == wire::Command::Read || s.cmd == wire::Command::QueryInfo;
+        EXPECT_TRUE(late.count(m->status()) != 0 && (race != Race::CloseFile || on_f))
+            << "command " << static_cast<int>(s.cmd) << " answered " << status_str(m->status());
+      }
+      const bool session_ended = race == Race::Logoff || race == Race::FailedReauth;
+      if (race == Race::Logoff) {
+        EXPECT_EQ(status_str(c1->wait(end_mid)), "STATUS_SUCCESS");
+      }
+      if (session_ended) {
+        // Gone on every channel; the connection itself goes on.
+        EXPECT_EQ(status_str(c2->wait(notify)), "STATUS_NOTIFY_CLEANUP");
+        EXPECT_EQ(status_str(c2->call_status(c2->echo())), "STATUS_SUCCESS");
+        EXPECT_EQ(status_str(c2->call_status(c2->read(tid, *f, 0, 10))),
+                  "STATUS_USER_SESSION_DELETED");
+      } else {
+        if (race == Race::TreeDisconnect) {
+          EXPECT_EQ(status_str(c2->wait(notify)), "STATUS_NOTIFY_CLEANUP");
+        }
+        if (race == Race::DropOtherChannel) {
+          EXPECT_TRUE(eventually([&] { return channels_of(sid) == 1; }));
+        }
+        // The session lives on channel 2: its LOGOFF ends the rest.
+        EXPECT_EQ(status_str(c2->call_status(c2->logoff())), "STATUS_SUCCESS");
+        if (race != Race::TreeDisconnect) {
+          EXPECT_EQ(status_str(c2->wait(notify)), "STATUS_NOTIFY_CLEANUP");
+        }
+      }
+    }
+    EXPECT_TRUE(eventually([&] { return session.expired(); }));
+  }
+  // Nothing stays open: every file opens with no sharing.
+  EXPECT_EQ(exclusive_open("f.bin"), "STATUS_SUCCESS");
+  EXPECT_EQ(exclusive_open("w.bin"), "STATUS_SUCCESS");
+  EXPECT_EQ(exclusive_open("d"), "STATUS_SUCCESS");
+  for (int k = 3; k < 24; k += 6) {
+    const std::string n = "n" + std::to_string(k) + ".bin";
+    if (std::filesystem::exists(path(n))) {
+      EXPECT_EQ(exclusive_open(n), "STATUS_SUCCESS") << n;
+    }
+  }
+  EXPECT_EQ(srv_->sessions().size(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ends, BusyChannel,
+                         ::testing::Values(Race::Logoff, Race::TreeDisconnect, Race::CloseFile,
+                                           Race::DropOtherChannel, Race::DropBusyChannel,
+                                           Race::Reauth, Race::FailedReauth));
 
 // CLOSE of an open on channel 1 while READs of it run on channel 2, with
 // delete-on-close: every READ returns the file's data or FILE_CLOSED, the
