@@ -587,6 +587,12 @@ rt::Task<void> process_smb2(Connection& conn, wire::Bytes frame, int buf_index,
   cs.done.reserve(spans.size());
   Chain chain;
   for (size_t i = 0; i < spans.size(); ++i) {
+    // A closing connection starts nothing more of a chain: no answer could
+    // be sent, and its teardown has woken every request waiting
+    // asynchronously already, so a CHANGE_NOTIFY that began to wait now
+    // would wait for an event that may never come, and the teardown (which
+    // waits for every request) with it.
+    if (conn.closing()) co_return;
     wire::Bytes msg = frame.subspan(spans[i].offset, spans[i].length);
     wire::Verdict v = wire::validate_request(msg);
     if (v == wire::Verdict::Disconnect) {

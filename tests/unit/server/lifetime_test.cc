@@ -400,6 +400,45 @@ TEST_F(LifetimeTest, TeardownWaitsForCreateBehindOplockBreak) {
   EXPECT_EQ(exclusive_open("x.bin"), "STATUS_SUCCESS");
 }
 
+// A chain whose CHANGE_NOTIFY comes after a CREATE that waits for an
+// oplock break, on a connection that goes away meanwhile: the teardown
+// already woke every waiting request when the CHANGE_NOTIFY starts, so
+// it must not start (it would wait for an event that may never come,
+// and the teardown with it).
+TEST_F(LifetimeTest, TeardownDoesNotWaitForNotifyStartedAfterIt) {
+  put_file("x.bin", 4096);
+  std::filesystem::create_directory(path("d"));
+  auto holder = login("bob");
+  uint32_t htid = tree(*holder);
+  auto hm = holder->call(holder->create(htid, "x.bin", kRW, kShareAll, disp::OPEN, 0,
+                                        wire::oplock::BATCH));
+  auto hfid = RawChannel::file_id_of(hm);
+  ASSERT_TRUE(hfid);
+
+  auto c = login();
+  auto session = watch(c->session_id());
+  uint32_t tid = tree(*c);
+  auto dfid = RawChannel::file_id_of(
+      c->call(c->create(tid, "d", acc::GENERIC_READ, kShareAll, disp::OPEN, wire::createopt::DIRECTORY_FILE)));
+  ASSERT_TRUE(dfid);
+  std::vector<RawReq> chain;
+  chain.push_back(c->create(tid, "x.bin", acc::GENERIC_READ, kShareAll, disp::OPEN));
+  chain.push_back(c->change_notify(tid, *dfid));  // unrelated
+  c->send(std::move(chain));
+  ASSERT_TRUE(holder->wait_break());
+  c->close();
+  EXPECT_EQ(status_str(holder->call(holder->oplock_ack(htid, *hfid, wire::oplock::NONE))),
+            "STATUS_SUCCESS");
+  const bool gone = eventually([&] { return session.expired(); }, 20s);
+  EXPECT_TRUE(gone) << "the connection's teardown waits for a CHANGE_NOTIFY";
+  if (!gone) {
+    // Release the stuck request so the server can stop.
+    std::ofstream(path("d/wake"));
+    eventually([&] { return session.expired(); });
+  }
+  EXPECT_EQ(status_str(holder->call_status(holder->close_file(htid, *hfid))), "STATUS_SUCCESS");
+}
+
 // ---------------------------------------------- CHANGE_NOTIFY in flight
 
 // A CHANGE_NOTIFY waiting on channel 2 ends with STATUS_NOTIFY_CLEANUP
