@@ -510,7 +510,11 @@ rt::Task<void> close(Request& req, Response& resp) {
       with_info = false;
     }
   }
-  co_await close_open(req.conn.server(), *req.session, open);
+  const bool closed_here = co_await close_open(req.conn.server(), *req.session, open);
+  if (!closed_here) {
+    resp.status = st::FILE_CLOSED;  // a CLOSE on another channel came first
+    co_return;
+  }
   wire::encode_close_response(resp.body, with_info ? wire::CLOSE_FLAG_POSTQUERY_ATTRIB : 0,
                               with_info ? &info : nullptr);
 }

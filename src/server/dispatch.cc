@@ -316,7 +316,7 @@ bool pre_dispatch(Connection& conn, Request& req, Response& resp, const CommandI
     }
     {
       std::lock_guard lk(s->mu);
-      // Expired is what destroy_session leaves (LOGOFF on another channel,
+      // Expired is what end_session leaves (LOGOFF on another channel,
       // a failed re-authentication, a PreviousSessionId): the session is
       // out of the server's table, and a request of its chain or one that
       // looked it up just before is answered as if it were not found.

@@ -44,8 +44,8 @@ rt::Task<int> query_open_info(Open& open, wire::FileInfo* out) {
   co_return 0;
 }
 
-rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open) {
-  if (open->closed.exchange(true)) co_return;
+rt::Task<bool> close_open(Server& server, Session& session, std::shared_ptr<Open> open) {
+  if (open->closed.exchange(true)) co_return false;
   if (open->is_dir) notify_unwatch(*open);
   {
     std::lock_guard lk(session.mu);
@@ -88,6 +88,7 @@ rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open
     if (rc < 0) log::info("delete on close of {}: {}", open->client_name, std::strerror(-rc));
   }
   if (open->file) server.files().release(open->file);
+  co_return true;
 }
 
 rt::Task<wire::NtStatus> settle_new_open(Server& server, Session& session,
@@ -95,7 +96,7 @@ rt::Task<wire::NtStatus> settle_new_open(Server& server, Session& session,
   std::shared_ptr<Open> orphan;
   wire::NtStatus status = wire::status::SUCCESS;
   {
-    // destroy_session marks the session Expired and close_tree forgets the
+    // end_session marks the session Expired and close_tree forgets the
     // tree under this lock, each collecting the opens it closes in the
     // same breath: an open added before that is theirs to close, one
     // added after it sees their mark here.
@@ -115,24 +116,27 @@ rt::Task<wire::NtStatus> settle_new_open(Server& server, Session& session,
   co_return status;
 }
 
-rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id) {
+rt::Task<bool> close_tree(Server& server, Session& session, uint32_t tree_id) {
   std::vector<std::shared_ptr<Open>> victims;
+  bool found;
   {
     std::lock_guard lk(session.mu);
-    session.trees.erase(tree_id);
+    found = session.trees.erase(tree_id) != 0;
     for (auto& [id, o] : session.opens)
       if (o->tree_id == tree_id) victims.push_back(o);
   }
   for (auto& o : victims) co_await close_open(server, session, o);
+  co_return found;
 }
 
-rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session) {
+rt::Task<bool> end_session(Server& server, std::shared_ptr<Session> session) {
   std::vector<std::shared_ptr<Open>> victims;
   std::vector<Channel> channels;
+  bool ended_here;
   {
     std::lock_guard lk(session->mu);
-    const bool ended_here = session->state != SessionState::Expired;
-    if (!ended_here && session->opens.empty()) co_return;
+    ended_here = session->state != SessionState::Expired;
+    if (!ended_here && session->opens.empty()) co_return false;
     session->state = SessionState::Expired;
     for (auto& [id, o] : session->opens) victims.push_back(o);
     if (ended_here) channels = session->channels;
@@ -151,6 +155,11 @@ rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session)
   for (auto& o : victims) co_await close_open(server, *session, o);
   std::lock_guard lk(session->mu);
   session->trees.clear();
+  co_return ended_here;
+}
+
+rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session) {
+  co_await end_session(server, std::move(session));
 }
 
 }  // namespace ringsmb::server

@@ -19,8 +19,10 @@ std::shared_ptr<Open> find_open(Request& req, wire::FileId id);
 
 // Removes the open from its session and its file object; when it was the
 // last open of a file that is delete-pending, removes the file. The
-// descriptor is closed when the last reference to the Open goes.
-rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open);
+// descriptor is closed when the last reference to the Open goes. False
+// when the open was closed already (by a CLOSE on another channel, its
+// tree's disconnect or its session's end): this call did nothing.
+rt::Task<bool> close_open(Server& server, Session& session, std::shared_ptr<Open> open);
 
 // After a successful CREATE: the open it added to the session stays only
 // when its session and tree still exist. A CREATE can be in flight for
@@ -41,11 +43,18 @@ rt::Task<wire::NtStatus> settle_new_open(Server& server, Session& session,
 // the base file's times and attributes with the stream's size. 0 or -errno.
 rt::Task<int> query_open_info(Open& open, wire::FileInfo* out);
 
-// Closes every open of a tree connect and forgets the tree.
-rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id);
+// Closes every open of a tree connect and forgets the tree. False when
+// the tree was gone already (another TREE_DISCONNECT or the session's end
+// came first).
+rt::Task<bool> close_tree(Server& server, Session& session, uint32_t tree_id);
 
-// Ends a session: marks it Expired, removes it from the server's table,
-// closes its opens and trees and has every channel's connection forget it.
+// Ends a session: marks it Expired, removes it from the server's table and
+// closes its opens and trees. False when it had ended already (another
+// LOGOFF, the last channel's teardown); any open still left is closed all
+// the same.
+rt::Task<bool> end_session(Server& server, std::shared_ptr<Session> session);
+// end_session for callers that do not ask whether they ended it (it can
+// be spawned).
 rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session);
 
 }  // namespace ringsmb::server

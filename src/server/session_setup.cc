@@ -481,7 +481,11 @@ rt::Task<void> logoff(Request& req, Response& resp) {
   if (s->keys.valid() && (s->signing_required || req.hdr.is_signed())) {
     resp.sign_with = s->keys_for(&req.conn);
   }
-  co_await destroy_session(req.conn.server(), s);
+  const bool ended_here = co_await end_session(req.conn.server(), s);
+  if (!ended_here) {
+    resp.status = st::USER_SESSION_DELETED;  // a LOGOFF on another channel came first
+    co_return;
+  }
   wire::encode_empty_response(resp.body, 4);
 }
 

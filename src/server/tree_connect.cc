@@ -151,7 +151,11 @@ rt::Task<void> tree_connect(Request& req, Response& resp) {
 }
 
 rt::Task<void> tree_disconnect(Request& req, Response& resp) {
-  co_await close_tree(req.conn.server(), *req.session, req.tree->id);
+  const bool found = co_await close_tree(req.conn.server(), *req.session, req.tree->id);
+  if (!found) {
+    resp.status = st::NETWORK_NAME_DELETED;  // another TREE_DISCONNECT came first
+    co_return;
+  }
   wire::encode_empty_response(resp.body, 4);
 }
 

@@ -809,6 +809,56 @@ TEST_F(LifetimeTest, CloseWhileReadsInFlight) {
   }
 }
 
+// Both channels end the same thing at once: two CLOSEs of one open, two
+// TREE_DISCONNECTs, two LOGOFFs, a LOGOFF and the other channel dropping.
+// Exactly one of each pair succeeds (the other finds nothing), nothing is
+// freed twice, nothing stays behind.
+TEST_F(LifetimeTest, BothChannelsEndTheSameThing) {
+  put_file("h.bin", 65536);
+  for (int iter = 0; iter < 16; ++iter) {
+    SCOPED_TRACE(iter);
+    auto c1 = login();
+    auto session = watch(c1->session_id());
+    uint32_t tid = tree(*c1);
+    auto c2 = bind(*c1);
+    auto f = RawChannel::file_id_of(c1->call(c1->create(tid, "h.bin", kRW, kShareAll, disp::OPEN)));
+    ASSERT_TRUE(f);
+    uint64_t a = c1->send(c1->close_file(tid, *f));
+    uint64_t b = c2->send(c2->close_file(tid, *f));
+    auto ma = c1->wait(a), mb = c2->wait(b);
+    ASSERT_TRUE(answered_with(ma, {st::SUCCESS, st::FILE_CLOSED}));
+    ASSERT_TRUE(answered_with(mb, {st::SUCCESS, st::FILE_CLOSED}));
+    EXPECT_NE(ma->status() == st::SUCCESS, mb->status() == st::SUCCESS);
+
+    a = c1->send(c1->tree_disconnect(tid));
+    b = c2->send(c2->tree_disconnect(tid));
+    ma = c1->wait(a);
+    mb = c2->wait(b);
+    ASSERT_TRUE(answered_with(ma, {st::SUCCESS, st::NETWORK_NAME_DELETED}));
+    ASSERT_TRUE(answered_with(mb, {st::SUCCESS, st::NETWORK_NAME_DELETED}));
+    EXPECT_NE(ma->status() == st::SUCCESS, mb->status() == st::SUCCESS);
+
+    tid = tree(*c1);
+    f = RawChannel::file_id_of(c2->call(c2->create(tid, "h.bin", kRW, kShareAll, disp::OPEN)));
+    ASSERT_TRUE(f);
+    if (iter % 2 == 0) {
+      a = c1->send(c1->logoff());
+      b = c2->send(c2->logoff());
+      ma = c1->wait(a);
+      mb = c2->wait(b);
+      ASSERT_TRUE(answered_with(ma, {st::SUCCESS, st::USER_SESSION_DELETED}));
+      ASSERT_TRUE(answered_with(mb, {st::SUCCESS, st::USER_SESSION_DELETED}));
+      EXPECT_NE(ma->status() == st::SUCCESS, mb->status() == st::SUCCESS);
+    } else {
+      a = c1->send(c1->logoff());
+      c2->close();
+      EXPECT_EQ(status_str(c1->wait(a)), "STATUS_SUCCESS");
+    }
+    EXPECT_TRUE(eventually([&] { return session.expired(); }));
+    EXPECT_EQ(exclusive_open("h.bin"), "STATUS_SUCCESS");
+  }
+}
+
 // A new session naming an old one as PreviousSessionId ends it (3.3.5.5.3)
 // while the old one has requests in flight on both its channels.
 TEST_F(LifetimeTest, PreviousSessionEndsWhileBusy) {
