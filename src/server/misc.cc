@@ -95,14 +95,26 @@ rt::Task<void> change_notify(Request& req, Response& resp) {
   }
   NotifyState& ns = open->notify;
   auto waiter = std::make_shared<Waiter>();
+  bool closed;
   {
     std::lock_guard lk(ns.mu);
     if (ns.overflow || !ns.pending.empty()) {
       take_events(ns, q->output_length, resp);
       co_return;
     }
-    if (ns.waiter) ns.waiter->wake(Waiter::Cancelled);  // one pending request per handle
-    ns.waiter = waiter;
+    // A CLOSE on another channel may have run since find_open: close_open
+    // marks the open closed before it takes ns.mu to wake the waiter, so a
+    // waiter set after that would never be woken.
+    closed = open->closed.load();
+    if (!closed) {
+      if (ns.waiter) ns.waiter->wake(Waiter::Cancelled);  // one pending request per handle
+      ns.waiter = waiter;
+    }
+  }
+  if (closed) {
+    notify_unwatch(*open);  // the watch notify_watch made for a closed handle
+    resp.status = st::NOTIFY_CLEANUP;
+    co_return;
   }
   go_async(req);
   req.conn.add_cancelable(req.hdr.message_id, req.async_id, waiter);

@@ -469,6 +469,35 @@ TEST_F(LifetimeTest, PendingNotifyEndsWhenItsHandleGoes) {
   EXPECT_EQ(srv_->sessions().size(), 0u);
 }
 
+// CHANGE_NOTIFY on channel 2 and CLOSE of its handle on channel 1 at the
+// same moment, on two threads: whichever comes first, the CHANGE_NOTIFY
+// is answered (FILE_CLOSED, or NOTIFY_CLEANUP when it was waiting), never
+// left waiting on a handle that is gone.
+TEST_F(LifetimeTest, NotifyRacingCloseIsAnswered) {
+  std::filesystem::create_directory(path("d"));
+  auto c1 = login();
+  uint32_t tid = tree(*c1);
+  auto c2 = bind(*c1);
+  for (int iter = 0; iter < 64; ++iter) {
+    SCOPED_TRACE(iter);
+    auto dfid = RawChannel::file_id_of(c1->call(
+        c1->create(tid, "d", acc::GENERIC_READ, kShareAll, disp::OPEN, wire::createopt::DIRECTORY_FILE)));
+    ASSERT_TRUE(dfid);
+    uint64_t mid = c2->send(c2->change_notify(tid, *dfid));
+    EXPECT_EQ(status_str(c1->call_status(c1->close_file(tid, *dfid))), "STATUS_SUCCESS");
+    auto m = c2->wait(mid, 10s);
+    if (!m) {
+      ADD_FAILURE() << "CHANGE_NOTIFY left waiting on a closed handle";
+      std::ofstream(path("d/wake" + std::to_string(iter)));  // release it
+      m = c2->wait(mid);
+      continue;
+    }
+    EXPECT_TRUE(answered_with(m, {st::NOTIFY_CLEANUP, st::FILE_CLOSED}));
+  }
+  EXPECT_EQ(status_str(c1->call_status(c1->logoff())), "STATUS_SUCCESS");
+  EXPECT_EQ(exclusive_open("d"), "STATUS_SUCCESS");
+}
+
 // A channel that drops with a CHANGE_NOTIFY pending takes only its own
 // request with it: the session, the handle and the other channel go on,
 // and a CHANGE_NOTIFY on the handle from the other channel still works.
