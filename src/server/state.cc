@@ -51,16 +51,17 @@ size_t SessionTable::size() {
 std::shared_ptr<FileObject> FileTable::get(uint64_t dev, uint64_t ino,
                                            const std::string& stream) {
   std::string key_stream = fs::fold_key(stream);
+  Key key{dev, ino, key_stream};
   std::lock_guard lk(mu_);
-  auto& w = map_[Key{dev, ino, key_stream}];
-  auto f = w.lock();
-  if (!f) {
-    f = std::make_shared<FileObject>();
-    f->dev = dev;
-    f->ino = ino;
-    f->stream = key_stream;
-    w = f;
+  if (auto it = map_.find(key); it != map_.end()) {
+    if (auto f = it->second.lock()) return f;
   }
+  if (++inserts_ % kSweepEvery == 0) sweep();
+  auto f = std::make_shared<FileObject>();
+  f->dev = dev;
+  f->ino = ino;
+  f->stream = key_stream;
+  map_[key] = f;
   return f;
 }
 
@@ -70,6 +71,15 @@ void FileTable::release(const std::shared_ptr<FileObject>& f) {
   if (it == map_.end()) return;
   // use_count: the caller's reference and nothing else.
   if (it->second.use_count() <= 1) map_.erase(it);
+}
+
+size_t FileTable::size() {
+  std::lock_guard lk(mu_);
+  return map_.size();
+}
+
+void FileTable::sweep() {
+  std::erase_if(map_, [](const auto& kv) { return kv.second.expired(); });
 }
 
 }  // namespace ringsmb::server

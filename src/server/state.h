@@ -182,13 +182,24 @@ class FileTable {
  public:
   // The FileObject for (dev, ino, stream), created on first use.
   std::shared_ptr<FileObject> get(uint64_t dev, uint64_t ino, const std::string& stream = {});
-  // Drops the table's entry when no open refers to it any more.
+  // Drops the table's entry when nothing else holds the FileObject: the
+  // caller's is then the last reference (a CREATE between its lookup and
+  // its open holds one, so the entry stays for it).
   void release(const std::shared_ptr<FileObject>& f);
+  // Entries, live or not yet swept (tests).
+  size_t size();
 
  private:
+  // An open closed while a request still used it leaves an entry whose
+  // FileObject goes away later, with nobody to release it: get() sweeps
+  // such entries every kSweepEvery insertions. mu_ held.
+  static constexpr size_t kSweepEvery = 256;
+  void sweep();
+
   std::mutex mu_;
   using Key = std::tuple<uint64_t, uint64_t, std::string>;
   std::map<Key, std::weak_ptr<FileObject>> map_;
+  size_t inserts_ = 0;  // guarded by mu_
 };
 
 }  // namespace ringsmb::server

@@ -922,3 +922,31 @@ TEST_F(LifetimeTest, PreviousSessionEndsWhileBusy) {
   }
   EXPECT_EQ(exclusive_open("p.bin"), "STATUS_SUCCESS");
 }
+
+// ------------------------------------------------------------ FileTable
+
+// The table maps a file to its FileObject while opens refer to it. An open
+// closed while a request still used it cannot take its entry out (the
+// request holds the FileObject); the entry is swept later instead of
+// staying forever. A FileObject still held is never replaced.
+TEST(FileTable, EntriesOfFilesClosedInUseAreSwept) {
+  server::FileTable t;
+  auto f = t.get(1, 2);
+  EXPECT_EQ(t.get(1, 2), f);
+  auto in_flight = f;  // a READ still holding the closed open
+  t.release(f);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.get(1, 2), f);  // still the same object while held
+  f.reset();
+  in_flight.reset();
+  for (uint64_t i = 0; i < 300; ++i) {
+    auto g = t.get(10, i);
+    t.release(g);
+  }
+  EXPECT_EQ(t.size(), 0u);
+  // A CREATE between its lookup and its open keeps the entry.
+  auto held = t.get(3, 4);
+  auto other = t.get(3, 4);
+  t.release(other);
+  EXPECT_EQ(t.get(3, 4), held);
+}
