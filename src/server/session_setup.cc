@@ -218,7 +218,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
     s = server.sessions().find(req.hdr.session_id);
     // A session in progress belongs to the connection that began it; an
     // established one to the connections it is bound to.
-    if (!s || (!conn.has_session(s->id) && s->creator != &conn)) {
+    if (!s || (!conn.has_session(s->id) && !s->in_setup_on(&conn))) {
       resp.status = st::USER_SESSION_DELETED;
       co_return;
     }

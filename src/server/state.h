@@ -153,6 +153,16 @@ struct Session {
   std::shared_ptr<void> auth_ctx;
   uint32_t next_tree_id = 1;  // guarded by mu
 
+  // Whether conn began this session and its setup is still in progress:
+  // only then does a connection that is no channel of the session own it.
+  // (creator is an address, compared only: once the session is
+  // established its first connection may close and a new one be given the
+  // same memory.)
+  bool in_setup_on(const void* conn) {
+    std::lock_guard lk(mu);
+    return state == SessionState::InProgress && creator == conn;
+  }
+
   // The signing keys for requests and responses on a connection: its
   // channel's, or (no channel yet: binding) the session's.
   std::shared_ptr<const auth::SmbKeys> keys_for(const void* conn) {

@@ -589,6 +589,36 @@ TEST_F(LifetimeTest, FailedBindingLeavesSessionAlone) {
   EXPECT_EQ(srv_->sessions().size(), 0u);
 }
 
+// The connection that began a session may close while the session goes on
+// over its other channels. A new connection is no channel of the session,
+// even where it happens to reuse the old connection's memory (which the
+// server once compared by address): a SESSION_SETUP naming the session
+// there is refused, and cannot re-authenticate or end it. (Under ASan
+// the allocator's quarantine hides address reuse; run with
+// ASAN_OPTIONS=quarantine_size_mb=0, or without ASan, to exercise it.)
+TEST_F(LifetimeTest, ClosedFirstChannelLeavesNoClaimOnTheSession) {
+  for (int iter = 0; iter < 16; ++iter) {
+    SCOPED_TRACE(iter);
+    auto a = login();
+    const uint64_t sid = a->session_id();
+    auto b = bind(*a);
+    a.reset();  // closes: the session goes on over b
+    EXPECT_TRUE(eventually([&] { return channels_of(sid) == 1; }));
+    // Give the closed connection's memory time to be freed, so the next
+    // one may get it (this only makes the case likelier; nothing depends
+    // on it).
+    std::this_thread::sleep_for(20ms);
+    auto c = connect();
+    c->use_session(sid, nullptr);
+    EXPECT_EQ(status_str(c->reauth("alice", "wonderland")), "STATUS_USER_SESSION_DELETED");
+    c->use_session(sid, nullptr);
+    EXPECT_EQ(status_str(c->reauth("alice", "rabbit")), "STATUS_USER_SESSION_DELETED");
+    EXPECT_EQ(channels_of(sid), 1u);
+    EXPECT_EQ(status_str(b->call_status(b->echo())), "STATUS_SUCCESS");
+    EXPECT_EQ(status_str(b->call_status(b->logoff())), "STATUS_SUCCESS");
+  }
+}
+
 // A LOGOFF on one channel ends the session for every channel: the other
 // connections forget it (they neither keep the Session alive nor count it
 // against ringsmb:max sessions per connection).
