@@ -125,7 +125,10 @@ NtStatus check_binding(Connection& conn, Request& req) {
   if (conn.dialect() == wire::dialect::SMB311 && conn.cipher() != s->keys.cipher) {
     return st::INVALID_PARAMETER;
   }
-  if (s->guest || s->anonymous) return st::NOT_SUPPORTED;
+  {
+    std::lock_guard lk(s->mu);  // a re-authentication may change them
+    if (s->guest || s->anonymous) return st::NOT_SUPPORTED;
+  }
   auto k = binding_keys(*s, conn);
   if (!signature_ok(*k, req.msg, req.hdr)) return st::ACCESS_DENIED;
   req.signed_keys = k;
