@@ -319,6 +319,13 @@ enum class Ending {
 
 class CreateInFlight : public LifetimeTest, public ::testing::WithParamInterface<Ending> {};
 
+static std::string ending_name(const ::testing::TestParamInfo<Ending>& i) {
+  static const char* const kNames[] = {"LogoffOnOtherChannel", "LogoffOnSameConnection",
+                                       "TreeDisconnectOnOtherChannel",
+                                       "TreeDisconnectOnSameConnection"};
+  return kNames[static_cast<int>(i.param)];
+}
+
 TEST_P(CreateInFlight, OpenDoesNotOutliveItsSessionOrTree) {
   const Ending e = GetParam();
   put_file("x.bin", 4096);
@@ -373,7 +380,8 @@ INSTANTIATE_TEST_SUITE_P(Endings, CreateInFlight,
                          ::testing::Values(Ending::LogoffOnOtherChannel,
                                            Ending::LogoffOnSameConnection,
                                            Ending::TreeDisconnectOnOtherChannel,
-                                           Ending::TreeDisconnectOnSameConnection));
+                                           Ending::TreeDisconnectOnSameConnection),
+                         ending_name);
 
 // The connection of a CREATE waiting for an oplock break goes away: its
 // teardown waits for the CREATE, then ends the session and every open,
@@ -669,6 +677,13 @@ enum class Race { Logoff, TreeDisconnect, CloseFile, DropOtherChannel, DropBusyC
 
 class BusyChannel : public LifetimeTest, public ::testing::WithParamInterface<Race> {};
 
+static std::string race_name(const ::testing::TestParamInfo<Race>& i) {
+  static const char* const kNames[] = {"Logoff",          "TreeDisconnect", "CloseFile",
+                                       "DropOtherChannel", "DropBusyChannel", "Reauth",
+                                       "FailedReauth"};
+  return kNames[static_cast<int>(i.param)];
+}
+
 TEST_P(BusyChannel, EndWhileRequestsInFlight) {
   const Race race = GetParam();
   put_file("f.bin");
@@ -832,7 +847,8 @@ TEST_P(BusyChannel, EndWhileRequestsInFlight) {
 INSTANTIATE_TEST_SUITE_P(Ends, BusyChannel,
                          ::testing::Values(Race::Logoff, Race::TreeDisconnect, Race::CloseFile,
                                            Race::DropOtherChannel, Race::DropBusyChannel,
-                                           Race::Reauth, Race::FailedReauth));
+                                           Race::Reauth, Race::FailedReauth),
+                         race_name);
 
 // CLOSE of an open on channel 1 while READs of it run on channel 2, with
 // delete-on-close: every READ returns the file's data or FILE_CLOSED, the
