@@ -93,6 +93,10 @@ rt::Task<void> change_notify(Request& req, Response& resp) {
     resp.status = st::INSUFFICIENT_RESOURCES;
     co_return;
   }
+  // MS-SMB2 3.3.5.2.7: a request that must wait, in a compound it does not
+  // end, may be failed; Windows answers STATUS_INTERNAL_ERROR (smbtorture
+  // smb2.compound.interim2) and so does ringsmbd, unless events wait.
+  const bool can_wait = req.async_id != 0 || (req.chain_state != nullptr && req.last_in_chain);
   NotifyState& ns = open->notify;
   auto waiter = std::make_shared<Waiter>();
   bool closed;
@@ -100,6 +104,10 @@ rt::Task<void> change_notify(Request& req, Response& resp) {
     std::lock_guard lk(ns.mu);
     if (ns.overflow || !ns.pending.empty()) {
       take_events(ns, q->output_length, resp);
+      co_return;
+    }
+    if (!can_wait) {
+      resp.status = st::INTERNAL_ERROR;
       co_return;
     }
     // A CLOSE on another channel may have run since find_open: close_open
