@@ -13,6 +13,7 @@
 #include "fuzz_util.h"
 #include "wire/fscc.h"
 #include "wire/header.h"
+#include "wire/lease.h"
 #include "wire/messages.h"
 #include "wire/smb2.h"
 #include "wire/utf16.h"
@@ -66,6 +67,8 @@ void decode(w::Bytes msg) {
               touch(e.name);
               touch(e.value);
             }
+          // An RqLs context holds a lease request of either version.
+          if (auto l = w::parse_lease_request(c.data)) touch_value(l->state + l->epoch);
         }
       }
       break;
@@ -114,6 +117,7 @@ void decode(w::Bytes msg) {
       break;
     case w::Command::OplockBreak:
       if (auto q = w::parse_oplock_break_ack(msg)) touch_value(q->oplock_level);
+      if (auto q = w::parse_lease_break_ack(msg)) touch_value(q->state);
       break;
     default:
       break;

@@ -1,6 +1,7 @@
 #include "server/session_ops.h"
 
 #include "fs/streams.h"
+#include "server/lease.h"
 #include "server/log.h"
 #include "server/oplock.h"
 #include "server/server.h"
@@ -62,6 +63,7 @@ rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open
       if (open->is_dir) notify_delete_pending(*open->file);
     }
     delete_now = v.empty() && open->file->delete_pending;
+    detach_lease(server, *open);
     // A holder that closes ends its oplock, and any break in progress.
     if (open->oplock == wire::oplock::LEVEL_II) open->file->level2_count--;
     if (open->oplock != wire::oplock::NONE || open->oplock_breaking) {

@@ -46,6 +46,7 @@ struct TreeConnect {
 };
 
 struct Open;
+struct Lease;
 class Connection;
 
 // MS-FSA's Stream: one per (device, inode, stream name) while any open
@@ -60,6 +61,7 @@ struct FileObject {
   // Opens waiting for an oplock break to complete (guarded by mu).
   std::vector<std::shared_ptr<rt::Signal>> break_waiters;
   std::atomic<int> level2_count{0};  // opens holding a level II oplock
+  std::atomic<int> lease_count{0};   // opens with a lease
 };
 
 // Directory enumeration state of an open directory (MS-SMB2 3.3.5.18).
@@ -96,6 +98,9 @@ struct Open {
   uint8_t oplock = 0;         // wire::oplock::NONE, LEVEL_II, EXCLUSIVE, BATCH
   bool oplock_breaking = false;
   uint8_t oplock_break_to = 0;
+  // The lease this open shares (MS-SMB2 3.3.1.10 Open.Lease), or null;
+  // its state is guarded by file->mu.
+  std::shared_ptr<Lease> lease;
   // Where break notifications for this open go.
   std::weak_ptr<Connection> conn;
   rt::Worker* worker = nullptr;
