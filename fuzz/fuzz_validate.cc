@@ -12,6 +12,7 @@
 
 #include "fuzz_util.h"
 #include "wire/fscc.h"
+#include "wire/durable.h"
 #include "wire/header.h"
 #include "wire/lease.h"
 #include "wire/messages.h"
@@ -69,6 +70,10 @@ void decode(w::Bytes msg) {
             }
           // An RqLs context holds a lease request of either version.
           if (auto l = w::parse_lease_request(c.data)) touch_value(l->state + l->epoch);
+          // Durable handle contexts (DH2Q, DHnC, DH2C).
+          if (auto d = w::parse_durable_v2_request(c.data)) touch_value(d->timeout_ms);
+          if (auto d = w::parse_durable_reconnect(c.data)) touch_value(d->file_id.persistent);
+          if (auto d = w::parse_durable_v2_reconnect(c.data)) touch_value(d->flags);
         }
       }
       break;

@@ -6,6 +6,7 @@
 
 #include "rt/ops.h"
 #include "server/access.h"
+#include "server/durable.h"
 #include "server/eas.h"
 #include "server/lease.h"
 #include "server/oplock.h"
@@ -38,13 +39,14 @@ bool context_named(const wire::CreateContext& c, const char* tag) {
 }
 
 // The lease a CREATE asks for, when it counts (MS-SMB2 3.3.5.9.8,
-// 3.3.5.9.11): SMB 2.1 and later, RequestedOplockLevel LEASE, a well-formed
-// context; version 2 only on SMB 3.x.
+// 3.3.5.9.11): SMB 2.1 and later, RequestedOplockLevel LEASE (a durable
+// reconnect ignores the level: 3.3.5.9.7), a well-formed context; version
+// 2 only on SMB 3.x.
 std::optional<LeaseAsk> lease_ask_of(const Request& req, const wire::CreateRequest& q,
-                                     wire::Bytes data) {
+                                     wire::Bytes data, bool reconnect) {
   const uint16_t d = req.conn.dialect();
   if (d < wire::dialect::SMB210 || d == wire::dialect::WILDCARD) return std::nullopt;
-  if (q.oplock_level != wire::oplock::LEASE) return std::nullopt;
+  if (q.oplock_level != wire::oplock::LEASE && !reconnect) return std::nullopt;
   auto r = wire::parse_lease_request(data);
   if (!r || (r->v2 && !wire::is_smb3(d))) return std::nullopt;
   return LeaseAsk{*r, req.conn.client_guid()};
@@ -66,6 +68,25 @@ rt::Task<void> create(Request& req, Response& resp) {
     co_return;
   }
   fs::Share& fsh = *tree.share->fs;
+
+  // --- durable handles and replays (3.3.5.9.7, 3.3.5.9.10, 3.3.5.9.12):
+  // a reconnect ignores the other fields, so it comes first.
+  auto durable_ask = durable_ask_of(q->contexts, req.conn.dialect());
+  if (!durable_ask) {
+    resp.status = durable_ask.status();
+    co_return;
+  }
+  std::optional<LeaseAsk> lease_ask;
+  for (const auto& c : q->contexts) {
+    if (context_named(c, "RqLs")) {
+      lease_ask = lease_ask_of(req, *q, c.data, durable_ask->reconnect.has_value());
+    }
+  }
+  if (durable_ask->reconnect) {
+    co_await reconnect_durable(req, resp, *durable_ask, lease_ask ? &*lease_ask : nullptr, q->name);
+    co_return;
+  }
+  if (replay_create(req, resp, *q, *durable_ask, lease_ask ? &*lease_ask : nullptr)) co_return;
 
   // --- parameter checks (3.3.5.9) ---------------------------------------
   if (q->impersonation_level > wire::IMPERSONATION_DELEGATE) {
@@ -127,9 +148,7 @@ rt::Task<void> create(Request& req, Response& resp) {
   // --- create contexts -----------------------------------------------------
   bool want_mxac = false, want_qfid = false;
   wire::Bytes ea_list;
-  std::optional<LeaseAsk> lease_ask;
   for (const auto& c : q->contexts) {
-    if (context_named(c, "RqLs")) lease_ask = lease_ask_of(req, *q, c.data);
     if (context_named(c, "MxAc")) want_mxac = true;
     if (context_named(c, "QFid")) want_qfid = true;
     if (context_named(c, "ExtA")) {
@@ -341,6 +360,8 @@ rt::Task<void> create(Request& req, Response& resp) {
   open->stream = stream_name;
   open->cred = req.cred;
   open->client_name = *utf8;
+  open->client_guid = req.conn.client_guid();
+  open->owner = req.session->user;
   if (size_t colon = open->client_name.find(':'); colon != std::string::npos) {
     open->client_name.resize(colon);
   }
@@ -378,6 +399,7 @@ rt::Task<void> create(Request& req, Response& resp) {
   co_await break_leases_for_open(server, req, file, lease_ask ? &*lease_ask : nullptr, granted,
                                  q->share_access, truncates);
   std::vector<uint8_t> lease_ctx;
+  uint32_t lease_state = 0;
   {
     std::lock_guard lk(file->mu);
     if (file->delete_pending) {
@@ -404,6 +426,7 @@ rt::Task<void> create(Request& req, Response& resp) {
         co_return;
       }
       lease_ctx = lease_response_context(*l);
+      lease_state = l->state;
     } else if (!is_dir && !attr_only) {
       open->oplock = grant_oplock(*file, q->oplock_level);
       if (open->oplock == wire::oplock::LEVEL_II) file->level2_count++;
@@ -457,7 +480,6 @@ rt::Task<void> create(Request& req, Response& resp) {
 
   wire::CreateResponse r;
   r.oplock_level = open->lease ? wire::oplock::LEASE : open->oplock;
-  if (open->lease) r.contexts.emplace_back("RqLs", std::move(lease_ctx));
   r.create_action = action;
   wire::FileInfo fi = fsh.file_info(stx, dos, fs::split_parent(o.path).second);
   if (is_stream) {
@@ -471,6 +493,11 @@ rt::Task<void> create(Request& req, Response& resp) {
   r.info = {fi.creation_time, fi.last_access_time, fi.last_write_time, fi.change_time,
             fi.allocation_size, fi.end_of_file,   fi.attributes};
   r.file_id = open->id;
+  open->reply = r;  // before the open can be found by its CreateGuid
+  if (open->lease) r.contexts.emplace_back("RqLs", std::move(lease_ctx));
+  if (auto d = grant_durable(server, open, *durable_ask, lease_state)) {
+    r.contexts.push_back(std::move(*d));
+  }
   if (want_mxac) {
     std::vector<uint8_t> d(8, 0);
     wire::st32(d.data() + 4, tree.maximal_access);

@@ -103,7 +103,10 @@ std::vector<Lease*> leases_of(FileObject& file) {
 // and records the break (file->mu held). A break from R alone needs no
 // acknowledgment and completes at once (3.3.4.7).
 void start_break(Server& server, Lease& l, uint32_t to) {
-  const bool ack = (l.state & (ls::WRITE | ls::HANDLE)) != 0;
+  // Durable opens whose connection is gone cannot answer: nothing to wait for.
+  const bool reachable =
+      std::any_of(l.opens.begin(), l.opens.end(), [](const Open* o) { return !o->preserved; });
+  const bool ack = reachable && (l.state & (ls::WRITE | ls::HANDLE)) != 0;
   wire::LeaseBreak b;
   b.new_epoch = l.version == 2 ? l.epoch : 0;
   b.flags = ack ? ls::NOTIFY_ACK_REQUIRED : 0;
@@ -114,7 +117,7 @@ void start_break(Server& server, Lease& l, uint32_t to) {
   wire::encode_lease_break(w, b);
   std::vector<BreakTarget> targets;
   for (Open* o : l.opens) targets.push_back({o->conn, o->worker, o->session_id});
-  send_break_notification(server, std::move(targets), std::move(w.vec()));
+  if (reachable) send_break_notification(server, std::move(targets), std::move(w.vec()));
   if (ack) {
     l.breaking = true;
     l.break_to = to;

@@ -102,6 +102,14 @@ rt::Task<void> break_exclusive_oplocks(Server& server, std::shared_ptr<FileObjec
         }
       }
       if (holder == nullptr) co_return;
+      if (holder->preserved) {
+        // A durable open whose connection is gone cannot answer: its
+        // oplock is broken at once.
+        holder->oplock = to;
+        if (to == wire::oplock::LEVEL_II) file->level2_count++;
+        holder->oplock_breaking = false;
+        continue;
+      }
       if (!holder->oplock_breaking) {
         holder->oplock_breaking = true;
         holder->oplock_break_to = to;

@@ -17,6 +17,7 @@
 #include "rt/worker.h"
 #include "server/config.h"
 #include "server/netif.h"
+#include "server/durable.h"
 #include "server/lease.h"
 #include "server/state.h"
 #include "wire/le.h"
@@ -47,6 +48,8 @@ class Server {
   SessionTable& sessions() { return sessions_; }
   FileTable& files() { return files_; }
   LeaseTable& leases() { return leases_; }
+  DurableTable& durables() { return durables_; }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   const wire::Guid& guid() const { return guid_; }
   uint64_t start_time() const { return start_time_; }
   uint64_t next_file_id() { return next_file_id_.fetch_add(1, std::memory_order_relaxed); }
@@ -91,6 +94,7 @@ class Server {
   SessionTable sessions_;
   FileTable files_;
   LeaseTable leases_;
+  DurableTable durables_;
   wire::Guid guid_;
   uint64_t start_time_ = 0;
   std::atomic<uint64_t> next_file_id_{1};

@@ -1,6 +1,7 @@
 #include "server/session_ops.h"
 
 #include "fs/streams.h"
+#include "server/durable.h"
 #include "server/lease.h"
 #include "server/log.h"
 #include "server/oplock.h"
@@ -45,12 +46,17 @@ rt::Task<int> query_open_info(Open& open, wire::FileInfo* out) {
 }
 
 rt::Task<void> close_open(Server& server, Session& session, std::shared_ptr<Open> open) {
-  if (open->closed.exchange(true)) co_return;
-  if (open->is_dir) notify_unwatch(*open);
   {
     std::lock_guard lk(session.mu);
     session.opens.erase(open->id.volatile_);
   }
+  co_await release_open(server, open);
+}
+
+rt::Task<void> release_open(Server& server, std::shared_ptr<Open> open) {
+  if (open->closed.exchange(true)) co_return;
+  if (open->is_dir) notify_unwatch(*open);
+  server.durables().forget(*open);
   bool delete_now = false;
   if (open->file) {
     std::lock_guard lk(open->file->mu);
@@ -102,7 +108,8 @@ rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id) {
   for (auto& o : victims) co_await close_open(server, session, o);
 }
 
-rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session) {
+rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session,
+                               bool keep_durable) {
   std::vector<std::shared_ptr<Open>> victims;
   {
     std::lock_guard lk(session->mu);
@@ -111,7 +118,18 @@ rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session)
     for (auto& [id, o] : session->opens) victims.push_back(o);
   }
   server.sessions().remove(session->id);
-  for (auto& o : victims) co_await close_open(server, *session, o);
+  keep_durable = keep_durable && !server.stopping();
+  for (auto& o : victims) {
+    if (keep_durable && o->durable) {
+      {
+        std::lock_guard lk(session->mu);
+        session->opens.erase(o->id.volatile_);
+      }
+      preserve_open(server, o);  // 3.3.7.1: kept for a reconnect
+    } else {
+      co_await close_open(server, *session, o);
+    }
+  }
   std::lock_guard lk(session->mu);
   session->trees.clear();
 }

@@ -29,8 +29,15 @@ rt::Task<int> query_open_info(Open& open, wire::FileInfo* out);
 // Closes every open of a tree connect and forgets the tree.
 rt::Task<void> close_tree(Server& server, Session& session, uint32_t tree_id);
 
+// Releases what an open holds on its file (share modes, oplock, lease,
+// delete-on-close) once; close_open() does this after removing the open
+// from its session, and a preserved durable open that expires directly.
+rt::Task<void> release_open(Server& server, std::shared_ptr<Open> open);
+
 // Expires a session: closes its opens and trees and removes it from the
-// server's table.
-rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session);
+// server's table. keep_durable (the connection was lost, MS-SMB2 3.3.7.1):
+// durable opens are preserved for a reconnect instead of closed.
+rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session,
+                               bool keep_durable = false);
 
 }  // namespace ringsmb::server

@@ -104,6 +104,21 @@ struct Open {
   // Where break notifications for this open go.
   std::weak_ptr<Connection> conn;
   rt::Worker* worker = nullptr;
+  // Durability (MS-SMB2 3.3.1.10: IsDurable, DurableOpenTimeout,
+  // CreateGuid, DurableOwner), fixed at CREATE. A preserved open (its
+  // connection lost) lives in the server's DurableTable, which guards
+  // `preserved` and `reclaim`.
+  bool durable = false;
+  bool durable_v2 = false;
+  uint32_t durable_timeout_ms = 0;
+  wire::Guid create_guid;  // DH2Q CreateGuid (zero: none)
+  wire::Guid client_guid;  // of the connection that made the open
+  std::string owner;       // the session's user, for reconnects
+  std::atomic<bool> preserved{false};
+  std::shared_ptr<rt::Signal> reclaim;  // fired when reconnected or released
+  // What CREATE answered, without contexts: a replay gets it again
+  // (3.3.5.9.10).
+  wire::CreateResponse reply;
   // CHANGE_NOTIFY on a directory.
   NotifyState notify;
 
