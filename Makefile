@@ -5,7 +5,8 @@ JOBS ?= $(shell nproc)
 PORT ?= 4445
 SHARE ?= $(CURDIR)/demo-share
 
-.PHONY: all build deps serve test test-asan unit interop bench clean fuzz-smoke fuzz fuzz-build
+.PHONY: all build deps serve test test-asan unit interop bench clean fuzz-smoke fuzz fuzz-build \
+        fuzz-capture
 
 all: build
 
@@ -61,8 +62,10 @@ bench:
 	BUILD=$(BUILD) bench/compare
 
 # libFuzzer targets (fuzz/, docs/testing.md "Fuzzing"), built with clang
-# in build-fuzz. fuzz-smoke runs each target FUZZ_SECONDS (default 60),
-# fuzz an hour each; both fail on any crash. Neither is part of `make test`.
+# in build-fuzz. fuzz-smoke runs each target FUZZ_SECONDS (default 60; seven
+# targets), fuzz an hour each; both fail on any crash. FUZZ_TARGETS="a b"
+# runs only those. Neither is part of `make test`. fuzz-capture (root)
+# captures real traffic again and rewrites the seeds in fuzz/captured/.
 FUZZ_BUILD ?= build-fuzz
 
 fuzz-build:
@@ -73,10 +76,15 @@ fuzz-build:
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 
 fuzz-smoke: fuzz-build
-	fuzz/run.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),60)
+	fuzz/run.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),60) $(FUZZ_TARGETS)
 
 fuzz: fuzz-build
-	fuzz/run.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),3600)
+	fuzz/run.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),3600) $(FUZZ_TARGETS)
+
+fuzz-capture: fuzz-build
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory build
+	fuzz/capture.sh $(BUILD) $(FUZZ_BUILD)
 
 clean:
 	rm -rf $(BUILD)

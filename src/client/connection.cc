@@ -11,6 +11,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "client/replies.h"
 #include "rt/iov.h"
 #include "rt/ops.h"
 #include "wire/client.h"
@@ -167,50 +168,20 @@ rt::Task<NtStatus> Connection::negotiate() {
   auto r = co_await call(std::move(c));
   if (!r) co_return r.status();
   if (r->status() != st::SUCCESS) co_return r->status();
-  auto n = wire::parse_negotiate_response(r->msg);
-  if (!n) co_return st::INVALID_NETWORK_RESPONSE;
-  if (std::find(q.dialects.begin(), q.dialects.end(), n->dialect) == q.dialects.end()) {
-    co_return st::INVALID_NETWORK_RESPONSE;  // a dialect we did not offer (incl. 0x02FF)
-  }
+  NegotiateOffer offer{q.dialects, opt_.ciphers, opt_.signing_algs, opt_.max_io};
+  auto n = settle_negotiate(offer, r->msg);
+  if (!n) co_return n.status();
   dialect_ = n->dialect;
+  cipher_ = n->cipher;
+  signing_alg_ = n->signing_alg;
   server_caps_ = n->capabilities;
   server_security_mode_ = n->security_mode;
   server_guid_ = n->server_guid;
-  security_hint_.assign(n->security_buffer.begin(), n->security_buffer.end());
-  const uint32_t cap_io = dialect_ == wire::dialect::SMB202 ? 65536u : opt_.max_io;
-  max_read_ = std::min(n->max_read, cap_io);
-  max_write_ = std::min(n->max_write, cap_io);
-  max_transact_ = std::min(n->max_transact, cap_io);
-  if (max_read_ < 4096 || max_write_ < 4096) co_return st::INVALID_NETWORK_RESPONSE;
-  signing_alg_ = dialect_ < wire::dialect::SMB300 ? wire::signalg::HMAC_SHA256
-                                                  : wire::signalg::AES_CMAC;
-  if (dialect_ == wire::dialect::SMB311) {
-    preauth_.update(r->msg);
-    bool have_preauth = false;
-    for (const auto& ctx : n->contexts) {
-      if (ctx.type == wire::negctx::PREAUTH_INTEGRITY_CAPABILITIES) {
-        have_preauth = true;
-      } else if (ctx.type == wire::negctx::ENCRYPTION_CAPABILITIES) {
-        auto ids = wire::parse_u16_list(ctx.data);
-        if (!ids || ids->size() != 1) co_return st::INVALID_NETWORK_RESPONSE;
-        uint16_t id = (*ids)[0];
-        if (id != 0 && std::find(opt_.ciphers.begin(), opt_.ciphers.end(), id) == opt_.ciphers.end())
-          co_return st::INVALID_NETWORK_RESPONSE;
-        cipher_ = id;
-      } else if (ctx.type == wire::negctx::SIGNING_CAPABILITIES) {
-        auto ids = wire::parse_u16_list(ctx.data);
-        if (!ids || ids->size() != 1) co_return st::INVALID_NETWORK_RESPONSE;
-        uint16_t id = (*ids)[0];
-        if (std::find(opt_.signing_algs.begin(), opt_.signing_algs.end(), id) ==
-            opt_.signing_algs.end())
-          co_return st::INVALID_NETWORK_RESPONSE;
-        signing_alg_ = id;
-      }
-    }
-    if (!have_preauth) co_return st::INVALID_NETWORK_RESPONSE;  // 3.2.5.2
-  } else if (is_v3(dialect_) && (server_caps_ & wire::cap::ENCRYPTION)) {
-    cipher_ = wire::cipher::AES128_CCM;
-  }
+  security_hint_.assign(n->security_hint.begin(), n->security_hint.end());
+  max_read_ = n->max_read;
+  max_write_ = n->max_write;
+  max_transact_ = n->max_transact;
+  if (dialect_ == wire::dialect::SMB311) preauth_.update(r->msg);
   co_return st::SUCCESS;
 }
 
@@ -228,30 +199,22 @@ struct WaitReply {
 rt::Task<Result<Reply>> Connection::call(Call c) {
   if (dead_) co_return wire::Err{dead_status_};
   const bool large_mtu = dialect_ >= wire::dialect::SMB210;
-  uint32_t charge = 1;
-  if (large_mtu && c.payload_size > 65536) {
-    charge = static_cast<uint32_t>((c.payload_size + 65535) / 65536);
-  }
-  while (!dead_ && credits_ < charge) {
+  const uint32_t charge = CreditWindow::charge_for(c.payload_size, large_mtu);
+  while (!dead_ && !window_.affords(charge)) {
     // Nothing in flight can bring more credits: the server granted too
     // few for a request this large.
-    if (outstanding_charge_ == 0) co_return wire::Err{st::INSUFFICIENT_RESOURCES};
+    if (window_.starved(charge)) co_return wire::Err{st::INSUFFICIENT_RESOURCES};
     credit_event_.reset();
     co_await credit_event_.wait();
   }
   if (dead_) co_return wire::Err{dead_status_};
-  const uint64_t mid = next_mid_;
-  next_mid_ += charge;
-  credits_ -= charge;
-  outstanding_charge_ += charge;
+  const uint64_t mid = window_.spend(charge);
 
   wire::Header h;
   h.command = c.command;
   h.credit_charge = large_mtu ? static_cast<uint16_t>(charge) : 0;
   // Ask for what we spend plus whatever brings us back to the target.
-  uint32_t have = credits_ + outstanding_charge_;
-  uint32_t ask = charge + (have < opt_.credit_target ? opt_.credit_target - have : 0);
-  h.credits = static_cast<uint16_t>(std::min<uint32_t>(ask, 8192));
+  h.credits = window_.request(charge, opt_.credit_target);
   h.message_id = mid;
   h.tree_id = c.tree_id;
   h.session_id = c.prot.session_id;
@@ -459,7 +422,7 @@ void Connection::close() {
 }
 
 void Connection::grant(uint16_t n) {
-  credits_ += n;
+  window_.grant(n);
   if (n > 0) credit_event_.set();
 }
 
@@ -467,9 +430,9 @@ void Connection::handle_frame(rt::Buffer buf, size_t len) {
   Bytes frame(buf.data(), len);
   const uint32_t proto = wire::ld32(frame.data());
   if (proto == wire::kTransformProtocolId) {
-    auto th = wire::parse_transform(frame);
+    auto th = sealed_header(frame);
     if (!th) {
-      fail(st::INVALID_NETWORK_RESPONSE);
+      fail(th.status());
       return;
     }
     auto it = session_keys_.find(th->session_id);
@@ -477,27 +440,15 @@ void Connection::handle_frame(rt::Buffer buf, size_t len) {
       fail(st::INVALID_NETWORK_RESPONSE);
       return;
     }
-    const auth::SmbKeys& k = *it->second;
     const size_t plain = th->original_size;
     rt::Buffer out = worker_->buffers().get(plain);
-    bool ok = auth::aead_decrypt(
-        auth::is_gcm(k.cipher) ? auth::Aead::Gcm : auth::Aead::Ccm,
-        Bytes(k.encryption_key.data(), k.encryption_key.size()),  // server to client
-        Bytes(th->nonce, auth::nonce_len(k.cipher)),
-        frame.subspan(wire::kTransformAadOffset,
-                      wire::kTransformHeaderSize - wire::kTransformAadOffset),
-        frame.subspan(wire::kTransformHeaderSize), th->signature, out.data());
-    if (!ok) {
-      fail(st::ACCESS_DENIED);  // a frame that does not authenticate
+    const NtStatus s = unseal(*it->second, frame, *th, out.data());
+    if (s != st::SUCCESS) {
+      fail(s);
       return;
     }
-    buf = std::move(out);
-    frame = Bytes(buf.data(), plain);
-    if (frame.size() < wire::kHeaderSize || wire::ld32(frame.data()) != wire::kSmb2ProtocolId) {
-      fail(st::INVALID_NETWORK_RESPONSE);
-      return;
-    }
-    handle_message(std::move(buf), frame, true, true);
+    const Bytes msgs(out.data(), plain);
+    handle_message(std::move(out), msgs, true, true);
     return;
   }
   if (proto != wire::kSmb2ProtocolId || frame.size() < wire::kHeaderSize) {
@@ -512,54 +463,31 @@ void Connection::handle_frame(rt::Buffer buf, size_t len) {
 void Connection::handle_message(rt::Buffer buf, Bytes frame, bool encrypted, bool) {
   size_t off = 0;
   for (;;) {
-    Bytes rest = frame.subspan(off);
-    auto h = wire::parse_header(rest);
-    if (!h || !(h->flags & wire::flags::SERVER_TO_REDIR)) {
-      fail(st::INVALID_NETWORK_RESPONSE);
+    auto m = next_reply(frame, off);
+    if (!m) {
+      fail(m.status());
       return;
     }
-    size_t len = rest.size();
-    if (h->next_command != 0) {
-      if (h->next_command < wire::kHeaderSize || h->next_command > rest.size() ||
-          h->next_command % 8 != 0) {
-        fail(st::INVALID_NETWORK_RESPONSE);
-        return;
-      }
-      len = h->next_command;
-    }
-    Bytes msg = rest.subspan(0, len);
-    grant(h->credits);
+    const wire::Header& h = m->hdr;
+    const Bytes msg = m->msg;
+    const size_t len = msg.size();
+    grant(h.credits);
 
-    auto it = pending_.find(h->message_id);
-    if (h->message_id == ~uint64_t{0} || it == pending_.end()) {
+    auto it = pending_.find(h.message_id);
+    if (h.message_id == ~uint64_t{0} || it == pending_.end()) {
       // OPLOCK_BREAK notifications (we take no oplocks) or replies nobody
       // waits for any more.
-    } else if (h->status == st::PENDING && h->is_async()) {
+    } else if (is_interim(h)) {
       it->second->async = true;  // 3.2.5.1.5: the final answer comes later
     } else {
       Pending* p = it->second;
       pending_.erase(it);
-      outstanding_charge_ -= std::min(outstanding_charge_, p->charge);
+      window_.settle(p->charge);
       Result<Reply> r{wire::Err{st::INVALID_NETWORK_RESPONSE}};
-      bool accept = true;
-      if (p->prot.seal && !encrypted) {
-        accept = false;  // we encrypted; a clear reply is not the server's
-        r = wire::Err{st::ACCESS_DENIED};
-      } else if (!encrypted && h->is_signed() && p->prot.sign && p->prot.check_reply) {
-        static const uint8_t kZero[16] = {};
-        Bytes pieces[] = {msg.subspan(0, 48), Bytes(kZero, 16), msg.subspan(64)};
-        auto sig = auth::smb_signature(*p->prot.sign, h->message_id, true, false, pieces);
-        if (!auth::equal_ct(Bytes(sig.data(), 16), msg.subspan(48, 16))) {
-          accept = false;
-          r = wire::Err{st::ACCESS_DENIED};
-        }
-      } else if (!encrypted && !h->is_signed() && p->prot.require_signed_reply &&
-                 h->status != st::USER_SESSION_DELETED &&
-                 h->status != st::NETWORK_SESSION_EXPIRED) {
-        accept = false;
-        r = wire::Err{st::ACCESS_DENIED};
-      }
-      if (accept) {
+      const NtStatus verdict = check_reply(p->prot, h, msg, encrypted);
+      if (verdict != st::SUCCESS) {
+        r = wire::Err{verdict};
+      } else {
         Reply rep;
         if (len == frame.size() && off == 0 && buf) {
           rep.buf = std::move(buf);
@@ -569,7 +497,7 @@ void Connection::handle_message(rt::Buffer buf, Bytes frame, bool encrypted, boo
           std::memcpy(rep.buf.data(), msg.data(), len);
           rep.msg = Bytes(rep.buf.data(), len);
         }
-        rep.hdr = *h;
+        rep.hdr = h;
         rep.was_encrypted = encrypted;
         r = std::move(rep);
       }
@@ -577,7 +505,7 @@ void Connection::handle_message(rt::Buffer buf, Bytes frame, bool encrypted, boo
       p->done = true;
       if (p->h) rt::detail::Resumer::schedule(p->h);
     }
-    if (h->next_command == 0) break;
+    if (h.next_command == 0) break;
     off += len;
   }
 }

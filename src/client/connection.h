@@ -21,6 +21,7 @@
 
 #include "auth/crypto.h"
 #include "auth/smb_keys.h"
+#include "client/frames.h"
 #include "rt/buffer.h"
 #include "rt/ops.h"
 #include "rt/sync.h"
@@ -59,17 +60,6 @@ struct ConnectOptions {
   // interim STATUS_PENDING stops the clock for that call).
   std::chrono::milliseconds timeout{60000};
   uint16_t credit_target = 512;  // credits kept in hand
-};
-
-// The keys one message is protected with.
-struct Protection {
-  uint64_t session_id = 0;
-  std::shared_ptr<const auth::SmbKeys> sign;  // sign the request (null: not)
-  std::shared_ptr<const auth::SmbKeys> seal;  // encrypt it (null: plain)
-  bool require_signed_reply = false;  // an unsigned final reply is refused
-  // Verify signed replies with `sign` (off where the reply is signed with
-  // a key the caller derives later: binding SESSION_SETUP).
-  bool check_reply = true;
 };
 
 // A received message and the buffer it lives in.
@@ -189,9 +179,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   auth::PreauthHash preauth_;
 
   // MessageIds and credits (3.2.4.1.3 - 3.2.4.1.5).
-  uint64_t next_mid_ = 0;
-  uint32_t credits_ = 1;
-  uint32_t outstanding_charge_ = 0;
+  CreditWindow window_;
   rt::Event credit_event_;
 
   std::unordered_map<uint64_t, Pending*> pending_;

@@ -13,11 +13,15 @@ using wire::Command;
 namespace {
 constexpr uint16_t cmd(Command c) { return static_cast<uint16_t>(c); }
 
-bool signature_matches(const auth::SmbKeys& k, Bytes msg) {
-  static const uint8_t kZero[16] = {};
-  Bytes pieces[] = {msg.subspan(0, 48), Bytes(kZero, 16), msg.subspan(64)};
-  auto sig = auth::smb_signature(k, wire::ld64(msg.data() + 24), true, false, pieces);
-  return auth::equal_ct(Bytes(sig.data(), 16), msg.subspan(48, 16));
+SetupExchange::Params setup_params(const Connection& conn, bool binding, uint64_t session_id) {
+  SetupExchange::Params p;
+  p.dialect = conn.dialect();
+  p.signing_alg = conn.signing_alg();
+  p.cipher = conn.cipher();
+  p.binding = binding;
+  p.session_id = session_id;
+  p.preauth = conn.preauth();
+  return p;
 }
 }  // namespace
 
@@ -33,78 +37,31 @@ std::vector<uint8_t> smb_path(std::string_view path) {
 
 // ------------------------------------------------------------------ Session
 
-struct Session::Exchange {
-  auth::NtlmClient ntlm;
-  auth::PreauthHash preauth;
-  uint16_t session_flags = 0;
-  std::shared_ptr<const auth::SmbKeys> derived;  // keys of this exchange (null: none)
-  explicit Exchange(const auth::NtlmCredentials& c) : ntlm(c) {}
-};
-
 // MS-SMB2 3.2.4.2.3 / 3.2.5.3: the SESSION_SETUP round trips of one
-// NTLMSSP exchange, on conn. For binding, id_ names the session and the
-// requests are signed with its key.
-rt::Task<NtStatus> Session::authenticate(Connection& conn, bool binding, Exchange& ex) {
-  const bool v311 = conn.dialect() == wire::dialect::SMB311;
-  ex.preauth = conn.preauth();
-  std::vector<uint8_t> token = ex.ntlm.first_token(conn.security_hint());
-  uint64_t sid = binding ? id_ : 0;
+// NTLMSSP exchange, on conn; ex (replies.h) makes sense of the replies.
+// For binding, the requests are signed with the session's key.
+rt::Task<NtStatus> Session::authenticate(Connection& conn, SetupExchange& ex) {
+  const bool binding = ex.binding();
+  ex.first_token(conn.security_hint());
   for (int round = 0; round < 4; ++round) {
     Call c(cmd(Command::SessionSetup));
     wire::SessionSetupRequest q;
     q.flags = binding ? wire::SESSION_FLAG_BINDING : 0;
     q.security_mode = wire::NEGOTIATE_SIGNING_ENABLED |
                       (conn.options().require_signing ? wire::NEGOTIATE_SIGNING_REQUIRED : 0);
-    q.security_buffer = token;
+    q.security_buffer = ex.token();
     wire::encode_request(c.msg, q);
-    c.prot.session_id = sid;
+    c.prot.session_id = ex.session_id();
     if (binding) {
       c.prot.sign = keys_;  // 3.2.4.2.3.1: signed with the session's key
-      c.prot.check_reply = false;  // the last reply uses the new channel key: checked below
+      c.prot.check_reply = false;  // the last reply uses the new channel key: ex checks it
     }
-    if (v311) c.preauth = &ex.preauth;
+    c.preauth = ex.preauth();
     auto r = co_await conn.call(std::move(c));
     if (!r) co_return r.status();
-    const NtStatus s = r->status();
-    if (s != st::SUCCESS && s != st::MORE_PROCESSING_REQUIRED) co_return s;
-    auto resp = wire::parse_session_setup_response(r->msg);
-    if (!resp) co_return st::INVALID_NETWORK_RESPONSE;
-    if (!binding) sid = r->hdr.session_id;
-    if (sid == 0 || (binding && r->hdr.session_id != id_)) co_return st::INVALID_NETWORK_RESPONSE;
-    if (s == st::MORE_PROCESSING_REQUIRED) {
-      if (v311) ex.preauth.update(r->msg);
-      auto next = ex.ntlm.next_token(resp->security_buffer);
-      if (!next) co_return st::LOGON_FAILURE;
-      token = std::move(*next);
-      continue;
-    }
-    // SUCCESS.
-    // A guest or anonymous session has no key, so the server's last token
-    // carries no mechListMIC: only keyed sessions are held to it.
-    const bool keyless_flags =
-        (resp->session_flags & (wire::SESSION_FLAG_IS_GUEST | wire::SESSION_FLAG_IS_NULL)) != 0;
-    if (!keyless_flags && !ex.ntlm.finish(resp->security_buffer)) co_return st::LOGON_FAILURE;
-    ex.session_flags = resp->session_flags;
-    if (!binding) id_ = sid;
-    const bool keyless = ex.ntlm.anonymous() ||
-                         (resp->session_flags & (wire::SESSION_FLAG_IS_GUEST |
-                                                 wire::SESSION_FLAG_IS_NULL)) != 0;
-    if (!keyless) {
-      auto k = std::make_shared<auth::SmbKeys>(auth::derive_smb_keys(
-          ex.ntlm.session_key(), conn.dialect(), conn.signing_alg(), conn.cipher(),
-          v311 ? &ex.preauth.value() : nullptr));
-      // 3.2.5.3.1: for 3.1.1 (and for every binding) the final response
-      // is signed with the new key; verify it.
-      if ((v311 || binding) && r->hdr.is_signed() && !r->was_encrypted &&
-          !signature_matches(*k, r->msg)) {
-        co_return st::ACCESS_DENIED;
-      }
-      if ((v311 || binding) && !r->hdr.is_signed() && !r->was_encrypted) {
-        co_return st::ACCESS_DENIED;
-      }
-      ex.derived = std::move(k);
-    }
-    co_return st::SUCCESS;
+    const NtStatus s = ex.on_reply(r->hdr, r->msg, r->was_encrypted);
+    if (s == st::MORE_PROCESSING_REQUIRED) continue;
+    co_return s;
   }
   co_return st::LOGON_FAILURE;  // more round trips than NTLMSSP has
 }
@@ -117,11 +74,12 @@ rt::Task<Result<std::shared_ptr<Session>>> Session::login(std::shared_ptr<Connec
   s->opt_ = opt;
   s->dialect_ = conn->dialect();
   if (opt.encrypt && !conn->can_encrypt()) co_return wire::Err{st::NOT_SUPPORTED};
-  Exchange ex(s->creds_);
-  NtStatus r = co_await s->authenticate(*conn, false, ex);
+  SetupExchange ex(s->creds_, setup_params(*conn, false, 0));
+  NtStatus r = co_await s->authenticate(*conn, ex);
   if (r != st::SUCCESS) co_return wire::Err{r};
-  s->flags_ = ex.session_flags;
-  s->keys_ = ex.derived;
+  s->id_ = ex.session_id();
+  s->flags_ = ex.session_flags();
+  s->keys_ = ex.keys();
   if (!s->keys_) {
     if (opt.sign || opt.encrypt || conn->options().require_signing ||
         (conn->server_security_mode() & wire::NEGOTIATE_SIGNING_REQUIRED)) {
@@ -144,13 +102,13 @@ rt::Task<Result<std::shared_ptr<Session>>> Session::login(std::shared_ptr<Connec
 rt::Task<NtStatus> Session::bind(std::shared_ptr<Connection> conn) {
   if (!keys_) co_return st::ACCESS_DENIED;  // guests cannot bind (no key to sign with)
   if (conn->dialect() != dialect_ || dialect_ < wire::dialect::SMB300) co_return st::NOT_SUPPORTED;
-  Exchange ex(creds_);
-  NtStatus r = co_await authenticate(*conn, true, ex);
+  SetupExchange ex(creds_, setup_params(*conn, true, id_));
+  NtStatus r = co_await authenticate(*conn, ex);
   if (r != st::SUCCESS) co_return r;
-  if (!ex.derived) co_return st::ACCESS_DENIED;
+  if (!ex.keys()) co_return st::ACCESS_DENIED;
   // The channel signs with its own key; encryption keys stay the session's.
   auto k = std::make_shared<auth::SmbKeys>(*keys_);
-  k->signing_key = ex.derived->signing_key;
+  k->signing_key = ex.keys()->signing_key;
   k->signing_alg = conn->signing_alg();
   conn->add_session_keys(id_, keys_);
   auto ch = std::make_shared<Channel>();
@@ -303,13 +261,7 @@ rt::Task<Result<OpenFile>> Tree::create(std::string_view path, const CreateParam
   auto r = co_await send(std::move(c), ch);
   if (!r) co_return wire::Err{r.status()};
   if (r->status() != st::SUCCESS) co_return wire::Err{r->status()};
-  auto cr = wire::parse_create_response(r->msg);
-  if (!cr) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
-  OpenFile f;
-  f.id = cr->file_id;
-  f.info = cr->info;
-  f.create_action = cr->create_action;
-  co_return f;
+  co_return decode_create(r->msg);
 }
 
 rt::Task<NtStatus> Tree::close(wire::FileId f, size_t ch) {
@@ -339,11 +291,10 @@ rt::Task<Result<ReadData>> Tree::read(wire::FileId f, uint64_t off, uint32_t len
     co_return d;
   }
   if (r->status() != st::SUCCESS) co_return wire::Err{r->status()};
-  auto rd = wire::parse_read_response(r->msg);
-  if (!rd) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
-  if (rd->data.size() > len) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
+  auto data = decode_read(r->msg, len);
+  if (!data) co_return wire::Err{data.status()};
   ReadData d;
-  d.data = rd->data;
+  d.data = *data;
   d.reply = std::move(*r);
   co_return d;
 }
@@ -424,9 +375,7 @@ rt::Task<Result<std::vector<wire::DirEntry>>> Tree::list(wire::FileId dir, std::
     if (r->status() == st::NO_MORE_FILES) break;
     if (r->status() == st::NO_SUCH_FILE && all.empty()) break;  // nothing matches the pattern
     if (r->status() != st::SUCCESS) co_return wire::Err{r->status()};
-    auto buf = wire::parse_buffer_response(r->msg);
-    if (!buf) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
-    auto entries = wire::parse_dir_entries(*buf, wire::fileinfo::IdBothDirectory);
+    auto entries = decode_directory(r->msg, wire::fileinfo::IdBothDirectory);
     if (!entries) co_return wire::Err{entries.status()};
     if (entries->empty()) break;
     for (auto& e : *entries) all.push_back(std::move(e));
@@ -501,11 +450,7 @@ rt::Task<Result<wire::AllInfo>> Tree::stat(std::string_view path, size_t ch) {
   auto r = co_await query_info(f->id, wire::INFO_FILE, wire::fileinfo::All, 64 * 1024, 0, ch);
   co_await close(f->id, ch);
   if (!r) co_return wire::Err{r.status()};
-  auto buf = wire::parse_buffer_response(r->msg);
-  if (!buf) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
-  auto all = wire::parse_all_info(*buf);
-  if (!all) co_return wire::Err{all.status()};
-  co_return std::move(*all);
+  co_return decode_all_info(r->msg);
 }
 
 rt::Task<NtStatus> Tree::mkdir(std::string_view path, size_t ch) {
@@ -551,22 +496,14 @@ rt::Task<Result<wire::FsFullSize>> Tree::fs_size(size_t ch) {
   auto r = co_await query_info(f->id, wire::INFO_FILESYSTEM, wire::fsinfo::FullSize, 4096, 0, ch);
   co_await close(f->id, ch);
   if (!r) co_return wire::Err{r.status()};
-  auto buf = wire::parse_buffer_response(r->msg);
-  if (!buf) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
-  auto fs = wire::parse_fs_full_size(*buf);
-  if (!fs) co_return wire::Err{fs.status()};
-  co_return *fs;
+  co_return decode_fs_full_size(r->msg);
 }
 
 rt::Task<Result<std::vector<wire::NetworkInterface>>> Tree::network_interfaces(size_t ch) {
   const wire::FileId any{~uint64_t{0}, ~uint64_t{0}};
   auto r = co_await ioctl(any, wire::fsctl::QUERY_NETWORK_INTERFACE_INFO, {}, 64 * 1024, ch);
   if (!r) co_return wire::Err{r.status()};
-  auto io = wire::parse_ioctl_response(r->msg);
-  if (!io) co_return wire::Err{st::INVALID_NETWORK_RESPONSE};
-  auto list = wire::parse_network_interfaces(io->output);
-  if (!list) co_return wire::Err{list.status()};
-  co_return std::move(*list);
+  co_return decode_network_interfaces(r->msg);
 }
 
 }  // namespace ringsmb::client

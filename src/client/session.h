@@ -22,6 +22,7 @@
 
 #include "auth/ntlm_client.h"
 #include "client/connection.h"
+#include "client/replies.h"
 #include "wire/client.h"
 
 namespace ringsmb::client {
@@ -76,8 +77,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   Session() = default;
-  struct Exchange;
-  rt::Task<NtStatus> authenticate(Connection& conn, bool binding, Exchange& ex);
+  rt::Task<NtStatus> authenticate(Connection& conn, SetupExchange& ex);
 
   auth::NtlmCredentials creds_;
   SessionOptions opt_;
@@ -104,13 +104,6 @@ struct CreateParams {
   static CreateParams write_file(bool truncate);  // OVERWRITE_IF or OPEN_IF
   static CreateParams directory();                // open a directory for listing
   static CreateParams attributes_only();
-};
-
-struct OpenFile {
-  wire::FileId id;
-  wire::NetworkOpenInfo info;
-  uint32_t create_action = 0;
-  bool directory() const { return (info.attributes & 0x10) != 0; }
 };
 
 // Data of one READ, kept in the buffer it arrived in (no copy).

@@ -3,6 +3,7 @@
 //   ringsmbd --config /etc/ringsmb/smb.conf
 //   ringsmbd --listen 127.0.0.1:4445 --share demo=./demo-share --guest
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,6 +113,25 @@ int user_command(const std::string& verb, const std::string& name, const std::st
 // The splice paths move a whole READ or WRITE through one pipe: with
 // pipes smaller than the largest I/O, larger requests copy instead. Says so
 // once at start, with the sysctl that lifts the limit.
+// Every connection is a descriptor, and so is every open file: the soft
+// limit (often 1024) goes up to the hard one, and a hard limit too low for
+// ringsmb:max connections is reported.
+static void raise_fd_limit(const server::Config& cfg) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  const rlim_t want = rlim_t{cfg.limits.connections} + 256;
+  if (cfg.limits.connections != 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    log::warn("open file limit {} is below ringsmb:max connections ({}) plus open files: "
+              "raise it (ulimit -n, LimitNOFILE=) or lower the setting",
+              static_cast<uint64_t>(rl.rlim_cur), cfg.limits.connections);
+  }
+}
+
 static void splice_pipe_check(const server::Config& cfg) {
   bool any = false;
   for (const auto& s : cfg.shares)
@@ -224,6 +244,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   try {
+    raise_fd_limit(cfg);
     server::Server srv(cfg);
     srv.bind();
     srv.start();

@@ -21,6 +21,8 @@ bool invalid_char(unsigned char c) {
 NameError map_client_path(std::string_view client, ClientPath* out) {
   out->rel.clear();
   out->stream.clear();
+  out->unnamed_data = false;
+  out->index = false;
   out->trailing_separator = false;
   // Stream syntax (MS-FSCC 2.1.5.1): "name:stream:type"; only $DATA streams.
   if (size_t colon = client.find(':'); colon != std::string_view::npos) {
@@ -31,13 +33,20 @@ NameError map_client_path(std::string_view client, ClientPath* out) {
     if (size_t c2 = spec.find(':'); c2 != std::string_view::npos) {
       sname = spec.substr(0, c2);
       stype = spec.substr(c2 + 1);
-      if (!equal_ci(stype, "$DATA")) return NameError::Invalid;
+      if (equal_ci(stype, "$DATA")) {
+        out->unnamed_data = sname.empty();
+      } else if (equal_ci(stype, "$INDEX_ALLOCATION") && (sname.empty() || equal_ci(sname, "$I30"))) {
+        out->index = true;
+        sname = {};
+      } else {
+        return NameError::Invalid;
+      }
     } else if (sname.empty()) {
       return NameError::Invalid;  // "file:"
     }
     if (sname.size() > 255) return NameError::TooLong;
     for (unsigned char c : sname)
-      if (c < 0x20 || c == '/' || c == '\\') return NameError::Invalid;
+      if (c == 0 || c == '/' || c == '\\') return NameError::Invalid;
     out->stream = std::string(sname);
   }
   if (client.size() > 4095) return NameError::TooLong;

@@ -26,12 +26,19 @@ enum class NameError {
 struct ClientPath {
   std::string rel;  // "" for the share root, else "a/b/c"
   std::string stream;  // named data stream ("file:name[:$DATA]"), "" for the file itself
+  // "name::$DATA": the unnamed data stream by name, which a directory has not.
+  bool unnamed_data = false;
+  // "name::$INDEX_ALLOCATION" or "name:$I30:$INDEX_ALLOCATION": a
+  // directory's index, which is the directory itself.
+  bool index = false;
   bool trailing_separator = false;
 };
 
 // Maps a client path (no leading '\'; the caller rejects that). A stream
-// suffix may follow the last component: ":name", ":name:$DATA", or
-// "::$DATA" for the unnamed data stream (the file itself).
+// suffix may follow the last component (MS-FSCC 2.1.5.1): ":name",
+// ":name:$DATA", "::$DATA" for the unnamed data stream (the file itself),
+// "::$INDEX_ALLOCATION" or ":$I30:$INDEX_ALLOCATION" for a directory.
+// Stream names may hold any character but NUL, '\', '/' and ':'.
 NameError map_client_path(std::string_view client, ClientPath* out);
 
 // Splits "a/b/c" into its parent ("a/b", or "" at the root) and last part.

@@ -60,6 +60,69 @@ bool parse_uint(std::string_view s, T* out, T max) {
   return true;
 }
 
+// "1073741824", "512K", "64M", "1G" (powers of 1024).
+bool parse_size(std::string_view s, uint64_t* out) {
+  uint64_t mult = 1;
+  if (!s.empty()) {
+    switch (s.back()) {
+      case 'k': case 'K': mult = uint64_t{1} << 10; break;
+      case 'm': case 'M': mult = uint64_t{1} << 20; break;
+      case 'g': case 'G': mult = uint64_t{1} << 30; break;
+      case 't': case 'T': mult = uint64_t{1} << 40; break;
+      default: break;
+    }
+    if (mult != 1) s.remove_suffix(1);
+  }
+  uint64_t v = 0;
+  if (!parse_uint<uint64_t>(s, &v, UINT64_MAX / mult)) return false;
+  *out = v * mult;
+  return true;
+}
+
+// The [global] keys of Limits. False when key is none of them; *err says
+// what is wrong with the value of one.
+bool parse_limit(std::string_view key, std::string_view value, Limits& l, std::string* err) {
+  struct Count {
+    const char* key;
+    unsigned Limits::*field;
+    unsigned max;
+    const char* what;
+  };
+  static const Count counts[] = {
+      {"ringsmb:maxconnections", &Limits::connections, 1u << 24, "connections"},
+      {"ringsmb:maxconnectionsperaddress", &Limits::connections_per_address, 1u << 24,
+       "connections"},
+      {"ringsmb:maxsessionsperconnection", &Limits::sessions_per_connection, 65535, "sessions"},
+      {"ringsmb:maxchannelspersession", &Limits::channels_per_session, 1024, "channels"},
+      {"ringsmb:maxtreeconnectspersession", &Limits::trees_per_session, 65535, "tree connects"},
+      {"maxopenfiles", &Limits::open_files_per_session, 1u << 24, "open files"},
+      {"ringsmb:maxoutstandingrequests", &Limits::outstanding_requests, 65535, "requests"},
+      {"ringsmb:maxasyncrequests", &Limits::async_requests, 65535, "requests"},
+      {"ringsmb:requesttimeout", &Limits::request_timeout_s, 86400, "seconds"},
+      {"ringsmb:idletimeout", &Limits::idle_timeout_s, 1u << 30, "seconds"},
+  };
+  for (const auto& c : counts) {
+    if (key != c.key) continue;
+    if (!parse_uint<unsigned>(value, &(l.*c.field), c.max))
+      *err = fmt::format("expected a number of {} up to {}, got '{}'", c.what, c.max, value);
+    return true;
+  }
+  if (key == "deadtime") {
+    unsigned minutes = 0;
+    if (!parse_uint<unsigned>(value, &minutes, (1u << 30) / 60))
+      *err = fmt::format("expected minutes, got '{}'", value);
+    else
+      l.idle_timeout_s = minutes * 60;
+    return true;
+  }
+  if (key == "ringsmb:buffermemory") {
+    if (!parse_size(value, &l.buffer_memory) || l.buffer_memory < (uint64_t{16} << 20))
+      *err = fmt::format("expected a size of at least 16M (e.g. 512M, 2G), got '{}'", value);
+    return true;
+  }
+  return false;
+}
+
 // Keys that are valid in smb.conf but that ringsmb does not act on (yet):
 // accepted silently so a Samba configuration loads without noise.
 const char* const kAcceptedGlobal[] = {
@@ -371,6 +434,8 @@ Config parse_config(std::string_view text, const std::string& name,
       } else if (key == "ringsmb:maxcredits") {
         if (!parse_uint<unsigned>(value, &c.max_credits, 65535) || c.max_credits < 16)
           fail(start_line, key_raw, "expected 16 to 65535, got '" + value + "'");
+      } else if (std::string err; parse_limit(key, value, c.limits, &err)) {
+        if (!err.empty()) fail(start_line, key_raw, err);
       } else if (key == "ringsmb:numa") {
         std::string v = norm_key(value);
         if (v == "auto" || v == "yes" || v == "default") {
@@ -488,6 +553,13 @@ void finalize(Config& c) {
     throw ConfigError(fmt::format("{}: server min protocol is above server max protocol",
                                   c.source.empty() ? "configuration" : c.source));
   }
+  Limits& l = c.limits;
+  if (l.outstanding_requests == 0) l.outstanding_requests = 1;
+  // Asynchronous requests keep their slots: leave room for CANCEL and the rest.
+  if (l.async_requests == 0 || l.async_requests >= l.outstanding_requests) {
+    l.async_requests = std::max(1u, l.outstanding_requests / 2);
+  }
+  if (l.request_timeout_s == 0) l.request_timeout_s = 60;
   if (!c.listen.empty()) return;
   std::vector<std::string> hosts;
   if (c.interfaces.empty()) {

@@ -71,6 +71,34 @@ enum class NumaMode {
   Node,  // every worker on Config::numa_node
 };
 
+// What clients may make the server hold (docs/reliability.md). Every limit
+// refuses only the new work that would pass it. For connections, sessions,
+// channels, tree connects and open files 0 means no limit; finalize() keeps
+// async_requests below outstanding_requests and the timeouts above 0
+// (idle_timeout_s 0: never).
+struct Limits {
+  unsigned connections = 16384;              // ringsmb:max connections
+  unsigned connections_per_address = 1024;   // ringsmb:max connections per address
+  unsigned sessions_per_connection = 64;     // ringsmb:max sessions per connection
+  unsigned channels_per_session = 32;        // ringsmb:max channels per session
+  unsigned trees_per_session = 1024;         // ringsmb:max tree connects per session
+  unsigned open_files_per_session = 16384;   // max open files (per session here)
+  // Requests of one connection being processed at once (the receive loop
+  // waits beyond it), and how many of them may wait asynchronously
+  // (CHANGE_NOTIFY): ringsmb:max outstanding requests / max async requests.
+  unsigned outstanding_requests = 256;
+  unsigned async_requests = 128;
+  // Bytes of received, not yet answered requests of the whole server
+  // (ringsmb:buffer memory); a connection waits before reading more.
+  uint64_t buffer_memory = uint64_t{1} << 30;
+  // A request whose length header arrived must be complete within this
+  // (ringsmb:request timeout, seconds).
+  unsigned request_timeout_s = 60;
+  // A connection with no open file and no request for this long is closed
+  // (deadtime, minutes, as Samba; ringsmb:idle timeout in seconds). 0: never.
+  unsigned idle_timeout_s = 10080 * 60;
+};
+
 struct Config {
   std::string source;  // file name, for messages
   std::vector<ListenAddress> listen;
@@ -95,6 +123,7 @@ struct Config {
   // seconds are closed.
   unsigned handshake_timeout_s = 30;
   unsigned max_credits = 8192;
+  Limits limits;
   NumaMode numa = NumaMode::Auto;
   int numa_node = -1;  // NumaMode::Node
   // Where sysfs is mounted: interface speeds, queues and NUMA nodes are read

@@ -33,7 +33,6 @@ constexpr size_t kSpliceWriteMin = 128 * 1024;
 // Before a session is authenticated a frame has no business being large:
 // this bounds what an anonymous peer can make the server allocate.
 constexpr size_t kPreAuthMaxFrame = 128 * 1024;
-constexpr size_t kMaxFramesInFlight = 128;
 // Received-but-unanswered bytes per connection before the reader waits.
 constexpr size_t kMaxBytesInFlight = 64 * 1024 * 1024;
 constexpr size_t kMaxIovPerSend = 256;
@@ -44,13 +43,16 @@ Connection::Connection(Server& server, int fd, std::string peer)
       fd_(fd),
       peer_(std::move(peer)),
       credits_(server.config().max_credits),
-      frame_slots_(kMaxFramesInFlight) {
+      frame_slots_(server.config().limits.outstanding_requests) {
+  peer_addr_ = peer_address(peer_);
+}
+
+std::string peer_address(const std::string& peer) {
   // "1.2.3.4:445" or "[::1]:445" -> the address alone.
-  size_t colon = peer_.rfind(':');
-  peer_addr_ = colon == std::string::npos ? peer_ : peer_.substr(0, colon);
-  if (peer_addr_.size() > 1 && peer_addr_.front() == '[') {
-    peer_addr_ = peer_addr_.substr(1, peer_addr_.size() - 2);
-  }
+  size_t colon = peer.rfind(':');
+  std::string a = colon == std::string::npos ? peer : peer.substr(0, colon);
+  if (a.size() > 1 && a.front() == '[') a = a.substr(1, a.size() - 2);
+  return a;
 }
 
 Connection::~Connection() {
@@ -101,17 +103,23 @@ bool Connection::has_session(uint64_t id) const {
                      [id](const auto& s) { return s->id == id; });
 }
 
+size_t Connection::session_count() const {
+  size_t n = sessions_.size();
+  for (const auto& w : pending_sessions_)
+    if (!w.expired()) ++n;
+  return n;
+}
+
 // Fills dst with exactly n bytes: first from the staging buffer, then from
 // the socket (large reads go straight into dst). Returns n, 0 at end of
-// stream, or -errno (-ECANCELED when the handshake deadline passed).
-rt::Task<int> Connection::recv_exact(uint8_t* dst, size_t n, bool handshake) {
+// stream, or -errno (-ECANCELED when the deadline passed first).
+rt::Task<int> Connection::recv_exact(uint8_t* dst, size_t n, Clock::time_point deadline) {
   size_t got = 0;
   while (got < n) {
-    // Before SESSION_SETUP completes the whole handshake shares one
-    // deadline, so a peer trickling bytes cannot stretch it.
-    auto deadline = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        handshake_deadline_ - std::chrono::steady_clock::now());
-    if (handshake && deadline.count() <= 0) co_return -ECANCELED;
+    // One deadline for the whole of it, so a peer trickling bytes cannot
+    // stretch it.
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+    if (left.count() <= 0) co_return -ECANCELED;
     if (rpos_ < rlen_) {
       size_t take = std::min(n - got, rlen_ - rpos_);
       std::memcpy(dst + got, rbuf_.data() + rpos_, take);
@@ -119,17 +127,14 @@ rt::Task<int> Connection::recv_exact(uint8_t* dst, size_t n, bool handshake) {
       got += take;
       continue;
     }
-    int rc;
     const size_t want = n - got;
     if (want >= kStagingSize) {
       unsigned chunk = static_cast<unsigned>(std::min<size_t>(want, 1u << 30));
-      rc = handshake ? co_await rt::recv(fd_, dst + got, chunk).deadline(deadline)
-                     : co_await rt::recv(fd_, dst + got, chunk);
+      int rc = co_await rt::recv(fd_, dst + got, chunk).deadline(left);
       if (rc <= 0) co_return rc;
       got += static_cast<size_t>(rc);
     } else {
-      rc = handshake ? co_await rt::recv(fd_, rbuf_.data(), rbuf_.capacity()).deadline(deadline)
-                     : co_await rt::recv(fd_, rbuf_.data(), rbuf_.capacity());
+      int rc = co_await rt::recv(fd_, rbuf_.data(), rbuf_.capacity()).deadline(left);
       if (rc <= 0) co_return rc;
       rpos_ = 0;
       rlen_ = static_cast<size_t>(rc);
@@ -138,21 +143,83 @@ rt::Task<int> Connection::recv_exact(uint8_t* dst, size_t n, bool handshake) {
   co_return static_cast<int>(n);
 }
 
+bool Connection::idle() const {
+  if (inflight_.count() != 0 || !cancel_by_mid_.empty() || !cancel_by_async_.empty()) return false;
+  for (const auto& s : sessions_) {
+    std::lock_guard lk(s->mu);
+    if (!s->opens.empty()) return false;
+  }
+  return true;
+}
+
+rt::Task<int> Connection::await_next_frame() {
+  const Limits& lim = server_.config().limits;
+  while (rpos_ == rlen_) {
+    Clock::time_point deadline = Clock::time_point::max();
+    if (!authenticated_once_) {
+      deadline = handshake_deadline_;
+    } else if (lim.idle_timeout_s != 0) {
+      deadline = Clock::now() + std::chrono::seconds(lim.idle_timeout_s);
+    }
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+    if (left.count() <= 0) co_return -ETIMEDOUT;
+    int rc = deadline == Clock::time_point::max()
+                 ? co_await rt::recv(fd_, rbuf_.data(), rbuf_.capacity())
+                 : co_await rt::recv(fd_, rbuf_.data(), rbuf_.capacity()).deadline(left);
+    if (rc == -ECANCELED) {
+      // Time ran out with nothing received. An authenticated connection
+      // with something open or in flight is not idle: wait again.
+      if (!authenticated_once_ || idle()) co_return -ETIMEDOUT;
+      continue;
+    }
+    if (rc <= 0) co_return rc;
+    rpos_ = 0;
+    rlen_ = static_cast<size_t>(rc);
+  }
+  co_return 1;
+}
+
+rt::Task<void> Connection::reserve_memory(size_t len) {
+  // Waiting for this connection's own requests to finish is exact; when
+  // others hold the memory, poll (they are on other workers).
+  while (!closing_ && !server_.reserve_buffer(len)) {
+    if (inflight_bytes_ > 0) {
+      bytes_freed_.reset();
+      co_await bytes_freed_.wait();
+    } else {
+      co_await rt::sleep(std::chrono::milliseconds(2));
+    }
+  }
+}
+
 rt::Task<void> Connection::run() {
   auto self = shared_from_this();
   rt::Worker* w = rt::Worker::current();
   w->hold();
   rbuf_ = w->buffers().get(kStagingSize);
-  handshake_deadline_ =
-      std::chrono::steady_clock::now() + std::chrono::seconds(server_.config().handshake_timeout_s);
+  const Limits& lim = server_.config().limits;
+  handshake_deadline_ = Clock::now() + std::chrono::seconds(server_.config().handshake_timeout_s);
   log::debug("{}: connected", peer_);
   uint8_t nb[4];
   while (!closing_) {
-    bool handshake = !authenticated_once_;
-    int rc = co_await recv_exact(nb, 4, handshake);
+    int rc = co_await await_next_frame();
     if (rc <= 0) {
-      if (rc == -ECANCELED) log::info("{}: no session after {} s, closing", peer_,
-                                      server_.config().handshake_timeout_s);
+      if (rc == -ETIMEDOUT && !authenticated_once_) {
+        log::info("{}: no session after {} s, closing", peer_, server_.config().handshake_timeout_s);
+      } else if (rc == -ETIMEDOUT) {
+        log::info("{}: idle for {} s with nothing open, closing", peer_, lim.idle_timeout_s);
+      }
+      break;
+    }
+    const bool handshake = !authenticated_once_;
+    // Once its first byte is here, a frame must arrive whole in time
+    // (before SESSION_SETUP completes: within the handshake deadline).
+    Clock::time_point deadline =
+        handshake ? handshake_deadline_
+                  : Clock::now() + std::chrono::seconds(lim.request_timeout_s);
+    rc = co_await recv_exact(nb, 4, deadline);
+    if (rc <= 0) {
+      if (rc == -ECANCELED) log::info("{}: frame header too slow, closing", peer_);
       break;
     }
     // Direct TCP transport (MS-SMB2 2.1): a zero byte, then a 24-bit length.
@@ -171,15 +238,27 @@ rt::Task<void> Connection::run() {
       bytes_freed_.reset();
       co_await bytes_freed_.wait();
     }
+    co_await reserve_memory(len);
+    if (closing_) {
+      frame_slots_.release();
+      break;
+    }
+    // The rest of the frame, in time, after any wait for memory.
+    if (!handshake) deadline = Clock::now() + std::chrono::seconds(lim.request_timeout_s);
+    auto drop = [&] {
+      frame_slots_.release();
+      server_.release_buffer(len);
+      if (rc == -ECANCELED) log::info("{}: request of {} bytes too slow, closing", peer_, len);
+    };
     rt::Buffer frame = w->buffers().get(len);
     // A large plain WRITE to a share that asks for it: the payload goes
     // socket -> pipe here and pipe -> file in the handler.
     std::unique_ptr<rt::PipeLease> pipe;
     size_t head = 0;
     if (!handshake && len >= kSpliceWriteMin && splice_writes()) {
-      rc = co_await recv_exact(frame.data(), kWriteHead, false);
+      rc = co_await recv_exact(frame.data(), kWriteHead, deadline);
       if (rc <= 0) {
-        frame_slots_.release();
+        drop();
         break;
       }
       head = kWriteHead;
@@ -188,7 +267,7 @@ rt::Task<void> Connection::run() {
         if (!*pipe || pipe->capacity() < len) pipe.reset();
       }
       if (pipe) {
-        rc = co_await recv_splice(*pipe, len - head);
+        rc = co_await recv_splice(*pipe, len - head, deadline);
         if (rc == -EAGAIN) {
           // The pipe filled up (small socket buffers take a slot each):
           // what is in it goes to the frame, the rest is received.
@@ -197,15 +276,15 @@ rt::Task<void> Connection::run() {
           pipe.reset();
         }
         if (rc <= 0) {
-          frame_slots_.release();
+          drop();
           break;
         }
       }
     }
     if (!pipe) {
-      rc = co_await recv_exact(frame.data() + head, len - head, handshake);
+      rc = co_await recv_exact(frame.data() + head, len - head, deadline);
       if (rc <= 0) {
-        frame_slots_.release();
+        drop();
         break;
       }
     }
@@ -252,19 +331,22 @@ rt::Task<void> Connection::teardown() {
 // Fills the pipe with the next n bytes of the stream: what the staging
 // buffer holds first, the rest spliced from the socket. Returns n, 0 at
 // end of stream, -EAGAIN when the pipe is full before n (the caller takes
-// what is in it), or another -errno.
-rt::Task<int> Connection::recv_splice(rt::PipeLease& pipe, size_t n) {
+// what is in it), -ECANCELED when the deadline passed, or another -errno.
+rt::Task<int> Connection::recv_splice(rt::PipeLease& pipe, size_t n, Clock::time_point deadline) {
   if (rpos_ < rlen_) {
     size_t take = std::min(n, rlen_ - rpos_);
     if (!pipe.fill(rbuf_.data() + rpos_, take)) co_return -EIO;
     rpos_ += take;
   }
   while (pipe.pending < n) {
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+    if (left.count() <= 0) co_return -ECANCELED;
     // SPLICE_F_NONBLOCK concerns the pipe only: the socket still blocks
     // (in a kernel worker) until data comes, a full pipe says -EAGAIN.
     int rc = co_await rt::splice(fd_, -1, pipe.write_fd(), -1,
                                  static_cast<unsigned>(n - pipe.pending),
-                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+                 .deadline(left);
     if (rc == -EINTR) continue;
     if (rc <= 0) co_return rc;
     pipe.pending += static_cast<size_t>(rc);
@@ -300,6 +382,7 @@ rt::Task<void> Connection::handle_frame(rt::Buffer buf, size_t len,
   }
   frame_slots_.release();
   inflight_bytes_ -= len;
+  server_.release_buffer(len);
   bytes_freed_.set();
   inflight_.done();
 }

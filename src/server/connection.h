@@ -151,6 +151,9 @@ struct OutFrame {
   size_t splice_len = 0;
 };
 
+// "1.2.3.4:445" -> "1.2.3.4", "[::1]:445" -> "::1".
+std::string peer_address(const std::string& peer);
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server& server, int fd, std::string peer);
@@ -201,6 +204,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void add_session(const std::shared_ptr<Session>& s);
   void remove_session(uint64_t id);
   bool has_session(uint64_t id) const;
+  // Sessions established or being set up here (for the per-connection limit).
+  size_t session_count() const;
+  // Requests waiting asynchronously (interim response sent).
+  size_t async_pending() const { return cancel_by_async_.size(); }
 
   // Queues a frame; frames go out in queue order.
   void send_frame(OutFrame f);
@@ -224,15 +231,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool nic_backed();
 
  private:
+  using Clock = std::chrono::steady_clock;
   rt::Task<void> handle_frame(rt::Buffer buf, size_t len, std::unique_ptr<rt::PipeLease> spliced);
-  rt::Task<int> recv_splice(rt::PipeLease& pipe, size_t n);
+  rt::Task<int> recv_splice(rt::PipeLease& pipe, size_t n, Clock::time_point deadline);
   bool splice_writes();  // some share has `ringsmb:write path = splice`
   rt::Task<void> handle_smb1(wire::Bytes frame);
   rt::Task<void> handle_transform(wire::Bytes frame);
   rt::Task<void> sender();
   rt::Task<bool> send_iov(std::vector<iovec>& iov, int flags);
   rt::Task<bool> send_special(OutFrame& f);
-  rt::Task<int> recv_exact(uint8_t* dst, size_t n, bool handshake);
+  rt::Task<int> recv_exact(uint8_t* dst, size_t n, Clock::time_point deadline);
+  // Waits until the next frame's first bytes are in the staging buffer:
+  // 1 when they are, 0 at end of stream, -errno; -ETIMEDOUT when the
+  // connection stayed idle (idle_timeout) or the handshake deadline passed.
+  rt::Task<int> await_next_frame();
+  // Nothing open and nothing in flight: the idle timeout may close it.
+  bool idle() const;
+  // Waits for room for a frame of len bytes in the server's buffer memory.
+  rt::Task<void> reserve_memory(size_t len);
   rt::Task<void> teardown();
 
   Server& server_;

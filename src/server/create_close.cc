@@ -54,6 +54,15 @@ std::optional<LeaseAsk> lease_ask_of(const Request& req, const wire::CreateReque
 
 }  // namespace
 
+// max open files (Limits::open_files_per_session), checked before anything
+// is touched on disk.
+static bool too_many_opens(Request& req) {
+  const unsigned max_opens = req.conn.server().config().limits.open_files_per_session;
+  if (max_opens == 0) return false;
+  std::lock_guard lk(req.session->mu);
+  return req.session->opens.size() >= max_opens;
+}
+
 rt::Task<void> create(Request& req, Response& resp) {
   Server& server = req.conn.server();
   auto q = wire::parse_create(req.msg);
@@ -68,6 +77,10 @@ rt::Task<void> create(Request& req, Response& resp) {
     co_return;
   }
   fs::Share& fsh = *tree.share->fs;
+  if (too_many_opens(req)) {
+    resp.status = st::TOO_MANY_OPENED_FILES;
+    co_return;
+  }
 
   // --- durable handles and replays (3.3.5.9.7, 3.3.5.9.10, 3.3.5.9.12):
   // a reconnect ignores the other fields, so it comes first.
@@ -122,8 +135,8 @@ rt::Task<void> create(Request& req, Response& resp) {
     resp.status = st::ACCESS_DENIED;
     co_return;
   }
-  const bool want_dir = (q->options & opt::DIRECTORY_FILE) != 0;
-  if (want_dir && q->disposition != disp::CREATE && q->disposition != disp::OPEN &&
+  const bool dir_option = (q->options & opt::DIRECTORY_FILE) != 0;
+  if (dir_option && q->disposition != disp::CREATE && q->disposition != disp::OPEN &&
       q->disposition != disp::OPEN_IF) {
     resp.status = st::INVALID_PARAMETER;
     co_return;
@@ -142,6 +155,20 @@ rt::Task<void> create(Request& req, Response& resp) {
   fs::ClientPath cp;
   if (auto e = fs::map_client_path(*utf8, &cp); e != fs::NameError::None) {
     resp.status = status_from_name_error(e);
+    co_return;
+  }
+  // MS-FSA 2.1.5.1: "name::$INDEX_ALLOCATION" names a directory (and may
+  // create one); "name::$DATA" the unnamed data stream, which directories
+  // have not.
+  const bool want_dir = dir_option || cp.index;
+  const bool want_file = (q->options & opt::NON_DIRECTORY_FILE) != 0 || cp.unnamed_data;
+  if (cp.index && q->disposition != disp::CREATE && q->disposition != disp::OPEN &&
+      q->disposition != disp::OPEN_IF) {
+    resp.status = st::INVALID_PARAMETER;
+    co_return;
+  }
+  if (cp.unnamed_data && dir_option) {
+    resp.status = st::NOT_A_DIRECTORY;
     co_return;
   }
 
@@ -310,7 +337,7 @@ rt::Task<void> create(Request& req, Response& resp) {
     }
   }
   const bool is_dir = base_is_dir && !is_stream;
-  if (is_dir && (q->options & opt::NON_DIRECTORY_FILE)) {
+  if (is_dir && want_file) {
     fail(st::FILE_IS_A_DIRECTORY);
     co_return;
   }

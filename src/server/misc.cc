@@ -5,6 +5,7 @@
 #include "server/lease.h"
 #include "server/notify.h"
 #include "server/oplock.h"
+#include "server/server.h"
 #include "server/session_ops.h"
 
 namespace ringsmb::server::handlers {
@@ -84,6 +85,13 @@ rt::Task<void> change_notify(Request& req, Response& resp) {
   }
   if (int rc = notify_watch(open, q->completion_filter); rc < 0) {
     resp.status = st::NOT_SUPPORTED;
+    co_return;
+  }
+  const unsigned max_async = req.conn.server().config().limits.async_requests;
+  if (max_async != 0 && req.conn.async_pending() >= max_async) {
+    // Requests waiting asynchronously keep a slot of the connection each:
+    // beyond the limit the new one is refused, the others wait on.
+    resp.status = st::INSUFFICIENT_RESOURCES;
     co_return;
   }
   NotifyState& ns = open->notify;

@@ -284,13 +284,22 @@ void Server::start_listener(int lfd) {
 void Server::dispatch_accepted(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  std::string peer = peer_name(fd);
+  std::string addr = peer_address(peer);
+  if (!admit(addr)) {
+    // Nothing has been said on this connection yet, so there is no request
+    // to fail: closing it is the answer (docs/reliability.md).
+    ::close(fd);
+    return;
+  }
   unsigned idx = pick_worker(fd);
-  workers_[idx]->post([this, fd] {
+  workers_[idx]->post([this, fd, peer = std::move(peer), addr = std::move(addr)] {
     if (rt::Worker::current()->stopping()) {
       ::close(fd);
+      leave(addr);
       return;
     }
-    auto c = std::make_shared<Connection>(*this, fd, peer_name(fd));
+    auto c = std::make_shared<Connection>(*this, fd, peer);
     register_connection(c);
     rt::spawn(serve_connection(c, this));
   });
@@ -361,7 +370,52 @@ void Server::register_connection(const std::shared_ptr<Connection>& c) {
 
 void Server::unregister_connection(Connection* c) {
   per_worker_[rt::Worker::current()->id()]->conns.erase(c);
+  leave(c->peer_addr());
 }
+
+bool Server::admit(const std::string& addr) {
+  const Limits& lim = cfg_.limits;
+  std::lock_guard lk(conn_count_mu_);
+  unsigned& n = conn_per_addr_[addr];
+  const char* which = nullptr;
+  if (lim.connections != 0 && conn_total_ >= lim.connections) {
+    which = "ringsmb:max connections";
+  } else if (lim.connections_per_address != 0 && n >= lim.connections_per_address) {
+    which = "ringsmb:max connections per address";
+  }
+  if (which != nullptr) {
+    if (n == 0) conn_per_addr_.erase(addr);
+    // At most one line a second, however hard someone knocks.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
+      last_refusal_log_ = now;
+      log::warn("{}: connection refused: {} reached ({} in all, {} from this address)", addr,
+                which, conn_total_, n);
+    }
+    return false;
+  }
+  ++n;
+  ++conn_total_;
+  return true;
+}
+
+void Server::leave(const std::string& addr) {
+  std::lock_guard lk(conn_count_mu_);
+  auto it = conn_per_addr_.find(addr);
+  if (it != conn_per_addr_.end() && --it->second == 0) conn_per_addr_.erase(it);
+  if (conn_total_ > 0) --conn_total_;
+}
+
+bool Server::reserve_buffer(size_t len) {
+  const uint64_t budget = cfg_.limits.buffer_memory;
+  uint64_t cur = buffered_.load(std::memory_order_relaxed);
+  do {
+    if (cur != 0 && cur + len > budget) return false;
+  } while (!buffered_.compare_exchange_weak(cur, cur + len, std::memory_order_relaxed));
+  return true;
+}
+
+void Server::release_buffer(size_t len) { buffered_.fetch_sub(len, std::memory_order_relaxed); }
 
 std::optional<auth::UserRecord> Server::find_user(const std::string& name) {
   std::lock_guard lk(users_mu_);

@@ -76,6 +76,12 @@ class Server {
   };
   std::shared_ptr<const InterfaceList> network_interfaces();
 
+  // Server-wide memory for received, not yet answered requests
+  // (Limits::buffer_memory): false when len bytes do not fit now (one
+  // frame always fits when nothing else is held). Thread-safe.
+  bool reserve_buffer(size_t len);
+  void release_buffer(size_t len);
+
   // Per-worker registry of live connections (for shutdown).
   void register_connection(const std::shared_ptr<Connection>& c);
   void unregister_connection(Connection* c);
@@ -126,6 +132,16 @@ class Server {
   };
   std::mutex failures_mu_;
   std::unordered_map<std::string, Failures> failures_;
+
+  // Connections, in all and per peer address (Limits): admit() before a
+  // connection is created, leave() when it ends.
+  bool admit(const std::string& addr);
+  void leave(const std::string& addr);
+  std::mutex conn_count_mu_;
+  size_t conn_total_ = 0;
+  std::unordered_map<std::string, unsigned> conn_per_addr_;
+  std::chrono::steady_clock::time_point last_refusal_log_;
+  std::atomic<uint64_t> buffered_{0};
 };
 
 }  // namespace ringsmb::server

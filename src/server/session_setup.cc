@@ -81,6 +81,17 @@ rt::Task<void> bind_channel(Request& req, Response& resp, const wire::SessionSet
   // Intermediate and failed binding responses are signed with the
   // session's key; the final one with the new channel's.
   resp.sign_with = session_keys;
+  {
+    // A session has at most so many channels (Limits); the session and
+    // its channels go on, only this binding is refused.
+    const unsigned max_channels = cfg.limits.channels_per_session;
+    std::lock_guard lk(s->mu);
+    if (max_channels != 0 && s->channels.size() >= max_channels) {
+      conn.end_binding(s->id);
+      resp.status = st::INSUFFICIENT_RESOURCES;
+      co_return;
+    }
+  }
   auto& slot = conn.binding_ctx(s->id);
   auto tok = auth::parse_client_token(q.security_buffer);
   if (!tok || !tok->ntlmssp_offered) {
@@ -193,6 +204,11 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
   bool is_new = false;
   bool reauth = false;
   if (req.hdr.session_id == 0) {
+    const unsigned max_sessions = cfg.limits.sessions_per_connection;
+    if (max_sessions != 0 && conn.session_count() >= max_sessions) {
+      resp.status = st::INSUFFICIENT_RESOURCES;
+      co_return;
+    }
     s = server.sessions().create(conn.dialect());
     s->creator = &conn;
     conn.add_pending_session(s);

@@ -1,8 +1,10 @@
 // SET_INFO (MS-SMB2 3.3.5.21; MS-FSA 2.1.5.14, 2.1.5.15).
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "fs/dir.h"
@@ -191,6 +193,38 @@ rt::Task<wire::NtStatus> set_full_ea(Open& open, wire::Bytes b, const fs::Cred& 
   co_return apply_eas(open.fd, b);
 }
 
+// FileAllocationInformation at or beyond the end of file (MS-FSA
+// 2.1.5.14.1): space up to alloc is reserved, or STATUS_DISK_FULL when the
+// file system has not that much free; a reservation that fails half way
+// is given back, so a refused request leaves the disk as it was. A smaller
+// allocation than the one held gives back what lies beyond both the end
+// of file and alloc.
+rt::Task<wire::NtStatus> set_allocation(const Open& open, const struct statx& stx,
+                                        uint64_t alloc) {
+  const uint64_t held = stx.stx_blocks * 512;
+  if (alloc <= held) {
+    const uint64_t from = (std::max<uint64_t>(alloc, stx.stx_size) + 4095) & ~uint64_t{4095};
+    const uint64_t end = stx.stx_size + held;  // nothing reserved lies beyond
+    if (end > from) {
+      co_await rt::fallocate(open.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, from, end - from);
+    }
+    co_return st::SUCCESS;
+  }
+  struct statvfs vfs {};
+  if (::fstatvfs(open.fd, &vfs) == 0 &&
+      alloc - held > static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize) {
+    co_return st::DISK_FULL;
+  }
+  int rc = co_await rt::fallocate(open.fd, FALLOC_FL_KEEP_SIZE, 0, alloc);
+  if (rc == -EOPNOTSUPP || rc == -ENOSYS) co_return st::SUCCESS;  // nothing to reserve with
+  if (rc == -ENOSPC || rc == -EDQUOT) {
+    co_await rt::fallocate(open.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                           stx.stx_size, alloc - stx.stx_size);
+    co_return st::DISK_FULL;
+  }
+  co_return rc < 0 ? status_from_errno(-rc) : st::SUCCESS;
+}
+
 }  // namespace
 
 rt::Task<void> set_info(Request& req, Response& resp) {
@@ -317,8 +351,8 @@ rt::Task<void> set_info(Request& req, Response& resp) {
           // MS-FSA 2.1.5.14.1: shrinking the allocation truncates the file.
           rt::AsUser as(req.cred.get());
           if (::ftruncate(open->fd, static_cast<off_t>(alloc)) != 0) s = status_from_errno(errno);
-        } else if (alloc > stx.stx_size && alloc < (1ull << 62)) {
-          co_await rt::fallocate(open->fd, FALLOC_FL_KEEP_SIZE, 0, alloc);  // best effort
+        } else {
+          s = co_await set_allocation(*open, stx, alloc);
         }
         break;
       }

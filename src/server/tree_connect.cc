@@ -129,7 +129,8 @@ rt::Task<void> tree_connect(Request& req, Response& resp) {
   t->maximal_access = t->read_only ? kReadOnlyAccess : kFullAccess;
   {
     std::lock_guard lk(s.mu);
-    if (s.trees.size() >= 4096) {
+    const unsigned max_trees = req.conn.server().config().limits.trees_per_session;
+    if (max_trees != 0 && s.trees.size() >= max_trees) {
       resp.status = st::INSUFFICIENT_RESOURCES;
       co_return;
     }

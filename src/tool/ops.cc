@@ -169,6 +169,12 @@ rt::Task<wire::Result<std::shared_ptr<Target>>> open_target(Runtime& rtm, const 
         return add_channel(s, target, ep, co);
       };
       wire::NtStatus r = co_await run_on<wire::NtStatus>(rtm.worker(i), std::move(fn));
+      if (r == st::INSUFFICIENT_RESOURCES) {
+        // The server's channel limit: go on with the channels it took.
+        std::fprintf(stderr, "ringsmb: the server takes %u channel(s) for this session, not %u\n",
+                     i, o.channels);
+        break;
+      }
       if (r != st::SUCCESS) {
         co_await close_target(*t);
         co_return wire::Err{r};

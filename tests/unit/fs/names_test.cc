@@ -104,6 +104,19 @@ TEST(MapClientPath, Streams) {
   auto d = map_ok("file::$DATA");  // the unnamed stream is the file itself
   EXPECT_EQ(d.rel, "file");
   EXPECT_EQ(d.stream, "");
+  EXPECT_TRUE(d.unnamed_data);
+  EXPECT_FALSE(d.index);
+  EXPECT_FALSE(b.unnamed_data);
+  // A directory's index is the directory (MS-FSCC 2.1.5.1).
+  for (const char* n : {"dir::$INDEX_ALLOCATION", "dir:$I30:$INDEX_ALLOCATION", "dir:$i30:$index_allocation"}) {
+    auto x = map_ok(n);
+    EXPECT_EQ(x.rel, "dir") << n;
+    EXPECT_EQ(x.stream, "") << n;
+    EXPECT_TRUE(x.index) << n;
+  }
+  // Control characters are valid in stream names (smbtorture smb2.streams.names2).
+  EXPECT_EQ(map_ok("file:Stream\x01").stream, "Stream\x01");
+  EXPECT_EQ(map_ok("file:s\x1f:$DATA").stream, "s\x1f");
   auto e = map_ok("dir\\sub\\file.txt:zone.identifier");
   EXPECT_EQ(e.rel, "dir/sub/file.txt");
   EXPECT_EQ(e.stream, "zone.identifier");
@@ -118,7 +131,8 @@ TEST(MapClientPath, BadStreams) {
   EXPECT_EQ(map_err("file:a:b:$DATA"), NameError::Invalid);
   EXPECT_EQ(map_err("file:s\\x"), NameError::Invalid);
   EXPECT_EQ(map_err("file:s/x"), NameError::Invalid);
-  EXPECT_EQ(map_err("file:s\x01"), NameError::Invalid);
+  EXPECT_EQ(map_err(std::string("file:s\0x", 8)), NameError::Invalid);
+  EXPECT_EQ(map_err("file:$I31:$INDEX_ALLOCATION"), NameError::Invalid);
   EXPECT_EQ(map_err("fi*le:s"), NameError::Invalid);  // the file part is still checked
   EXPECT_EQ(map_err("file:" + std::string(256, 's')), NameError::TooLong);
   EXPECT_EQ(map_ok("file:" + std::string(255, 's')).stream, std::string(255, 's'));

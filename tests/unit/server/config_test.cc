@@ -480,3 +480,83 @@ TEST(Finalize, MinAboveMaxThrows) {
 }
 
 }  // namespace
+
+// ------------------------------------------------------------ limits
+
+TEST(ParseConfig, LimitDefaults) {
+  Config c = parse("[global]\n");
+  finalize(c);
+  EXPECT_EQ(c.limits.connections, 16384u);
+  EXPECT_EQ(c.limits.connections_per_address, 1024u);
+  EXPECT_EQ(c.limits.sessions_per_connection, 64u);
+  EXPECT_EQ(c.limits.channels_per_session, 32u);
+  EXPECT_EQ(c.limits.trees_per_session, 1024u);
+  EXPECT_EQ(c.limits.open_files_per_session, 16384u);
+  EXPECT_EQ(c.limits.outstanding_requests, 256u);
+  EXPECT_EQ(c.limits.async_requests, 128u);
+  EXPECT_EQ(c.limits.buffer_memory, uint64_t{1} << 30);
+  EXPECT_EQ(c.limits.request_timeout_s, 60u);
+  EXPECT_EQ(c.limits.idle_timeout_s, 10080u * 60);
+}
+
+TEST(ParseConfig, LimitKeys) {
+  Config c = parse(R"([global]
+  ringsmb:max connections = 100
+  ringsmb:max connections per address = 10
+  ringsmb:max sessions per connection = 3
+  ringsmb:max channels per session = 4
+  ringsmb:max tree connects per session = 5
+  max open files = 6
+  ringsmb:max outstanding requests = 64
+  ringsmb:max async requests = 8
+  ringsmb:buffer memory = 256M
+  ringsmb:request timeout = 7
+  deadtime = 2
+)");
+  finalize(c);
+  EXPECT_EQ(c.limits.connections, 100u);
+  EXPECT_EQ(c.limits.connections_per_address, 10u);
+  EXPECT_EQ(c.limits.sessions_per_connection, 3u);
+  EXPECT_EQ(c.limits.channels_per_session, 4u);
+  EXPECT_EQ(c.limits.trees_per_session, 5u);
+  EXPECT_EQ(c.limits.open_files_per_session, 6u);
+  EXPECT_EQ(c.limits.outstanding_requests, 64u);
+  EXPECT_EQ(c.limits.async_requests, 8u);
+  EXPECT_EQ(c.limits.buffer_memory, uint64_t{256} << 20);
+  EXPECT_EQ(c.limits.request_timeout_s, 7u);
+  EXPECT_EQ(c.limits.idle_timeout_s, 120u);
+  // ringsmb:idle timeout is in seconds; the later key wins.
+  c = parse("[global]\n deadtime = 2\n ringsmb:idle timeout = 5\n");
+  EXPECT_EQ(c.limits.idle_timeout_s, 5u);
+  c = parse("[global]\n ringsmb:buffer memory = 2G\n");
+  EXPECT_EQ(c.limits.buffer_memory, uint64_t{2} << 30);
+  c = parse("[global]\n ringsmb:buffer memory = 33554432\n");
+  EXPECT_EQ(c.limits.buffer_memory, uint64_t{32} << 20);
+}
+
+TEST(ParseConfig, LimitAsyncStaysBelowOutstanding) {
+  Config c = parse("[global]\n ringsmb:max outstanding requests = 16\n"
+                   " ringsmb:max async requests = 16\n");
+  finalize(c);
+  EXPECT_EQ(c.limits.async_requests, 8u);
+  c = parse("[global]\n ringsmb:max outstanding requests = 0\n ringsmb:request timeout = 0\n");
+  finalize(c);
+  EXPECT_EQ(c.limits.outstanding_requests, 1u);
+  EXPECT_EQ(c.limits.async_requests, 1u);
+  EXPECT_EQ(c.limits.request_timeout_s, 60u);
+}
+
+TEST(ParseConfig, LimitBadValues) {
+  EXPECT_TRUE(starts_with(error_of("[global]\n ringsmb:max connections = many\n"),
+                          "t.conf:2: ringsmb:max connections: expected a number of connections"));
+  EXPECT_TRUE(starts_with(error_of("[global]\n max open files = -1\n"),
+                          "t.conf:2: max open files: expected a number of open files"));
+  EXPECT_TRUE(starts_with(error_of("[global]\n ringsmb:buffer memory = 1M\n"),
+                          "t.conf:2: ringsmb:buffer memory: expected a size of at least 16M"));
+  EXPECT_TRUE(starts_with(error_of("[global]\n ringsmb:buffer memory = 12X\n"),
+                          "t.conf:2: ringsmb:buffer memory: expected a size"));
+  EXPECT_TRUE(starts_with(error_of("[global]\n deadtime = soon\n"),
+                          "t.conf:2: deadtime: expected minutes"));
+  EXPECT_TRUE(starts_with(error_of("[global]\n ringsmb:max sessions per connection = 70000\n"),
+                          "t.conf:2: ringsmb:max sessions per connection: expected a number"));
+}
