@@ -12,7 +12,9 @@
 
 #include "fuzz_util.h"
 #include "wire/fscc.h"
+#include "wire/durable.h"
 #include "wire/header.h"
+#include "wire/lease.h"
 #include "wire/messages.h"
 #include "wire/smb2.h"
 #include "wire/utf16.h"
@@ -66,6 +68,12 @@ void decode(w::Bytes msg) {
               touch(e.name);
               touch(e.value);
             }
+          // An RqLs context holds a lease request of either version.
+          if (auto l = w::parse_lease_request(c.data)) touch_value(l->state + l->epoch);
+          // Durable handle contexts (DH2Q, DHnC, DH2C).
+          if (auto d = w::parse_durable_v2_request(c.data)) touch_value(d->timeout_ms);
+          if (auto d = w::parse_durable_reconnect(c.data)) touch_value(d->file_id.persistent);
+          if (auto d = w::parse_durable_v2_reconnect(c.data)) touch_value(d->flags);
         }
       }
       break;
@@ -114,6 +122,7 @@ void decode(w::Bytes msg) {
       break;
     case w::Command::OplockBreak:
       if (auto q = w::parse_oplock_break_ack(msg)) touch_value(q->oplock_level);
+      if (auto q = w::parse_lease_break_ack(msg)) touch_value(q->state);
       break;
     default:
       break;

@@ -316,7 +316,7 @@ rt::Task<void> Connection::teardown() {
       last = s->channels.empty();
     }
     if (last) {
-      co_await destroy_session(server_, s);
+      co_await destroy_session(server_, s, true);
     } else {
       log::info("{}: channel of session 0x{:x} closed, the session goes on", peer_, s->id);
     }

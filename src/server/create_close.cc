@@ -6,7 +6,9 @@
 
 #include "rt/ops.h"
 #include "server/access.h"
+#include "server/durable.h"
 #include "server/eas.h"
+#include "server/lease.h"
 #include "server/oplock.h"
 #include "rt/worker.h"
 #include "fs/dir.h"
@@ -17,6 +19,7 @@
 #include "server/server.h"
 #include "server/session_ops.h"
 #include "wire/fscc.h"
+#include "wire/lease.h"
 #include "wire/utf16.h"
 
 namespace ringsmb::server::handlers {
@@ -35,22 +38,18 @@ bool context_named(const wire::CreateContext& c, const char* tag) {
   return c.name.size() == 4 && std::memcmp(c.name.data(), tag, 4) == 0;
 }
 
-// MS-FSA 2.1.5.1.2.1: would the new open conflict with an existing one?
-bool share_conflict(const Open& existing, uint32_t access, uint32_t share) {
-  constexpr uint32_t kRead = wire::access::FILE_READ_DATA | wire::access::FILE_EXECUTE;
-  constexpr uint32_t kWrite = wire::access::FILE_WRITE_DATA | wire::access::FILE_APPEND_DATA;
-  constexpr uint32_t kDelete = wire::access::DELETE;
-  auto conflicts = [](uint32_t acc, uint32_t other_share) {
-    return ((acc & kRead) && !(other_share & wire::FILE_SHARE_READ)) ||
-           ((acc & kWrite) && !(other_share & wire::FILE_SHARE_WRITE)) ||
-           ((acc & kDelete) && !(other_share & wire::FILE_SHARE_DELETE));
-  };
-  // Only opens that use data or delete access take part.
-  if ((existing.granted_access & (kRead | kWrite | kDelete)) == 0 &&
-      (access & (kRead | kWrite | kDelete)) == 0) {
-    return false;
-  }
-  return conflicts(access, existing.share_access) || conflicts(existing.granted_access, share);
+// The lease a CREATE asks for, when it counts (MS-SMB2 3.3.5.9.8,
+// 3.3.5.9.11): SMB 2.1 and later, RequestedOplockLevel LEASE (a durable
+// reconnect ignores the level: 3.3.5.9.7), a well-formed context; version
+// 2 only on SMB 3.x.
+std::optional<LeaseAsk> lease_ask_of(const Request& req, const wire::CreateRequest& q,
+                                     wire::Bytes data, bool reconnect) {
+  const uint16_t d = req.conn.dialect();
+  if (d < wire::dialect::SMB210 || d == wire::dialect::WILDCARD) return std::nullopt;
+  if (q.oplock_level != wire::oplock::LEASE && !reconnect) return std::nullopt;
+  auto r = wire::parse_lease_request(data);
+  if (!r || (r->v2 && !wire::is_smb3(d))) return std::nullopt;
+  return LeaseAsk{*r, req.conn.client_guid()};
 }
 
 }  // namespace
@@ -82,6 +81,25 @@ rt::Task<void> create(Request& req, Response& resp) {
     resp.status = st::TOO_MANY_OPENED_FILES;
     co_return;
   }
+
+  // --- durable handles and replays (3.3.5.9.7, 3.3.5.9.10, 3.3.5.9.12):
+  // a reconnect ignores the other fields, so it comes first.
+  auto durable_ask = durable_ask_of(q->contexts, req.conn.dialect());
+  if (!durable_ask) {
+    resp.status = durable_ask.status();
+    co_return;
+  }
+  std::optional<LeaseAsk> lease_ask;
+  for (const auto& c : q->contexts) {
+    if (context_named(c, "RqLs")) {
+      lease_ask = lease_ask_of(req, *q, c.data, durable_ask->reconnect.has_value());
+    }
+  }
+  if (durable_ask->reconnect) {
+    co_await reconnect_durable(req, resp, *durable_ask, lease_ask ? &*lease_ask : nullptr, q->name);
+    co_return;
+  }
+  if (replay_create(req, resp, *q, *durable_ask, lease_ask ? &*lease_ask : nullptr)) co_return;
 
   // --- parameter checks (3.3.5.9) ---------------------------------------
   if (q->impersonation_level > wire::IMPERSONATION_DELEGATE) {
@@ -369,6 +387,8 @@ rt::Task<void> create(Request& req, Response& resp) {
   open->stream = stream_name;
   open->cred = req.cred;
   open->client_name = *utf8;
+  open->client_guid = req.conn.client_guid();
+  open->owner = req.session->user;
   if (size_t colon = open->client_name.find(':'); colon != std::string::npos) {
     open->client_name.resize(colon);
   }
@@ -385,13 +405,28 @@ rt::Task<void> create(Request& req, Response& resp) {
                                    wire::access::FILE_APPEND_DATA | wire::access::FILE_EXECUTE |
                                    wire::access::DELETE;
   const bool attr_only = (granted & kDataAccess) == 0;
+  if (lease_ask) {
+    // 3.3.5.9.8: a key in use for another file is refused (even when this
+    // open, a directory, would get no lease).
+    auto l = server.leases().find(lease_ask->client_guid, lease_ask->req.key);
+    if (l && l->file != file) {
+      ::close(o.fd);
+      server.files().release(file);
+      resp.status = st::INVALID_PARAMETER;
+      co_return;
+    }
+    if (is_dir) lease_ask.reset();  // no directory leases (not announced)
+  }
   if (!attr_only) {
     // An exclusive or batch holder is broken first, so that a holder which
     // closes on the break does not make this open a sharing violation.
     co_await break_exclusive_oplocks(server, file, nullptr,
                                      truncates ? wire::oplock::NONE : wire::oplock::LEVEL_II);
   }
-  if (truncates && !is_dir) break_level2_oplocks(server, *file, nullptr);
+  co_await break_leases_for_open(server, req, file, lease_ask ? &*lease_ask : nullptr, granted,
+                                 q->share_access, truncates);
+  std::vector<uint8_t> lease_ctx;
+  uint32_t lease_state = 0;
   {
     std::lock_guard lk(file->mu);
     if (file->delete_pending) {
@@ -401,19 +436,32 @@ rt::Task<void> create(Request& req, Response& resp) {
       co_return;
     }
     for (Open* other : file->opens) {
-      if (share_conflict(*other, granted, q->share_access)) {
+      if (share_conflict(other->granted_access, other->share_access, granted, q->share_access)) {
         ::close(o.fd);
         server.files().release(file);
         resp.status = st::SHARING_VIOLATION;
         co_return;
       }
     }
-    if (!is_dir && !attr_only) {
+    if (lease_ask) {
+      bool invalid = false;
+      auto l = grant_lease(server, *file, file, *open, *lease_ask, &invalid);
+      if (!l) {
+        ::close(o.fd);
+        server.files().release(file);
+        resp.status = st::INVALID_PARAMETER;
+        co_return;
+      }
+      lease_ctx = lease_response_context(*l);
+      lease_state = l->state;
+    } else if (!is_dir && !attr_only) {
       open->oplock = grant_oplock(*file, q->oplock_level);
       if (open->oplock == wire::oplock::LEVEL_II) file->level2_count++;
     }
     file->opens.push_back(open.get());
   }
+  // Truncation breaks what others cache of the data (MS-FSA 2.1.4.12).
+  if (truncates && !is_dir) break_level2_oplocks(server, *file, open.get());
   open->file = file;
   open->fd = o.fd;  // from here the Open owns the descriptor
 
@@ -458,7 +506,7 @@ rt::Task<void> create(Request& req, Response& resp) {
   }
 
   wire::CreateResponse r;
-  r.oplock_level = open->oplock;
+  r.oplock_level = open->lease ? wire::oplock::LEASE : open->oplock;
   r.create_action = action;
   wire::FileInfo fi = fsh.file_info(stx, dos, fs::split_parent(o.path).second);
   if (is_stream) {
@@ -472,6 +520,11 @@ rt::Task<void> create(Request& req, Response& resp) {
   r.info = {fi.creation_time, fi.last_access_time, fi.last_write_time, fi.change_time,
             fi.allocation_size, fi.end_of_file,   fi.attributes};
   r.file_id = open->id;
+  open->reply = r;  // before the open can be found by its CreateGuid
+  if (open->lease) r.contexts.emplace_back("RqLs", std::move(lease_ctx));
+  if (auto d = grant_durable(server, open, *durable_ask, lease_state)) {
+    r.contexts.push_back(std::move(*d));
+  }
   if (want_mxac) {
     std::vector<uint8_t> d(8, 0);
     wire::st32(d.data() + 4, tree.maximal_access);

@@ -2,6 +2,7 @@
 // (MS-SMB2 3.3.5.14, 3.3.5.16, 3.3.5.17, 3.3.5.19, 3.3.5.22).
 #include "server/handlers.h"
 #include "server/dispatch.h"
+#include "server/lease.h"
 #include "server/notify.h"
 #include "server/oplock.h"
 #include "server/server.h"
@@ -146,10 +147,11 @@ rt::Task<void> change_notify(Request& req, Response& resp) {
   }
 }
 
-// OPLOCK_BREAK acknowledgment (3.3.5.22.1).
+// OPLOCK_BREAK acknowledgment (3.3.5.22.1), or a lease break
+// acknowledgment (3.3.5.22.2) when the StructureSize is 36.
 rt::Task<void> oplock_break(Request& req, Response& resp) {
-  if (wire::ld16(req.msg.data() + wire::kHeaderSize) != 24) {
-    resp.status = st::INVALID_PARAMETER;  // lease break acks: no leases are granted
+  if (wire::ld16(req.msg.data() + wire::kHeaderSize) == wire::lease::kAckSize) {
+    co_await lease_break_ack(req, resp);  // 3.3.5.22.2
     co_return;
   }
   auto q = wire::parse_oplock_break_ack(req.msg);

@@ -61,7 +61,8 @@ rt::Task<void> negotiate(Request& req, Response& resp) {
   r.server_guid = conn.server().guid();
   r.capabilities = 0;
   if (chosen >= wire::dialect::SMB210 && chosen != wire::dialect::WILDCARD) {
-    r.capabilities |= wire::cap::LARGE_MTU;
+    // Leases (3.3.5.4); directory leases are not offered.
+    r.capabilities |= wire::cap::LARGE_MTU | wire::cap::LEASING;
   }
   // Multichannel (3.x): channels of one session on several connections.
   if (wire::is_smb3(chosen) && cfg.multichannel && (q->capabilities & wire::cap::MULTI_CHANNEL)) {

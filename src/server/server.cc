@@ -247,7 +247,8 @@ void Server::start() {
   for (unsigned i = 0; i < n; ++i) {
     rt::Worker* w = workers_[i].get();
     PerWorker* pw = per_worker_[i].get();
-    w->on_stop([pw] {
+    w->on_stop([this, pw] {
+      durables_.release_all();  // preserved durable opens end with the server
       for (auto& a : pw->accepts) a->cancel();
       for (auto& [ptr, weak] : pw->conns)
         if (auto c = weak.lock()) c->close();

@@ -17,6 +17,8 @@
 #include "rt/worker.h"
 #include "server/config.h"
 #include "server/netif.h"
+#include "server/durable.h"
+#include "server/lease.h"
 #include "server/state.h"
 #include "wire/le.h"
 
@@ -45,6 +47,9 @@ class Server {
   std::shared_ptr<const ShareRuntime> share(std::string_view name) const;
   SessionTable& sessions() { return sessions_; }
   FileTable& files() { return files_; }
+  LeaseTable& leases() { return leases_; }
+  DurableTable& durables() { return durables_; }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   const wire::Guid& guid() const { return guid_; }
   uint64_t start_time() const { return start_time_; }
   uint64_t next_file_id() { return next_file_id_.fetch_add(1, std::memory_order_relaxed); }
@@ -94,6 +99,8 @@ class Server {
   std::unordered_map<std::string, std::shared_ptr<const ShareRuntime>> shares_;  // by folded name
   SessionTable sessions_;
   FileTable files_;
+  LeaseTable leases_;
+  DurableTable durables_;
   wire::Guid guid_;
   uint64_t start_time_ = 0;
   std::atomic<uint64_t> next_file_id_{1};

@@ -2,6 +2,8 @@
 
 #include "fs/streams.h"
 #include "rt/worker.h"
+#include "server/durable.h"
+#include "server/lease.h"
 #include "server/log.h"
 #include "server/oplock.h"
 #include "server/server.h"
@@ -45,12 +47,18 @@ rt::Task<int> query_open_info(Open& open, wire::FileInfo* out) {
 }
 
 rt::Task<bool> close_open(Server& server, Session& session, std::shared_ptr<Open> open) {
-  if (open->closed.exchange(true)) co_return false;
-  if (open->is_dir) notify_unwatch(*open);
   {
     std::lock_guard lk(session.mu);
     session.opens.erase(open->id.volatile_);
   }
+  const bool released = co_await release_open(server, open);
+  co_return released;
+}
+
+rt::Task<bool> release_open(Server& server, std::shared_ptr<Open> open) {
+  if (open->closed.exchange(true)) co_return false;
+  if (open->is_dir) notify_unwatch(*open);
+  server.durables().forget(*open);
   bool delete_now = false;
   if (open->file) {
     std::lock_guard lk(open->file->mu);
@@ -63,6 +71,7 @@ rt::Task<bool> close_open(Server& server, Session& session, std::shared_ptr<Open
       if (open->is_dir) notify_delete_pending(*open->file);
     }
     delete_now = v.empty() && open->file->delete_pending;
+    detach_lease(server, *open);
     // A holder that closes ends its oplock, and any break in progress.
     if (open->oplock == wire::oplock::LEVEL_II) open->file->level2_count--;
     if (open->oplock != wire::oplock::NONE || open->oplock_breaking) {
@@ -129,7 +138,8 @@ rt::Task<bool> close_tree(Server& server, Session& session, uint32_t tree_id) {
   co_return found;
 }
 
-rt::Task<bool> end_session(Server& server, std::shared_ptr<Session> session) {
+rt::Task<bool> end_session(Server& server, std::shared_ptr<Session> session,
+                           bool keep_durable) {
   std::vector<std::shared_ptr<Open>> victims;
   std::vector<Channel> channels;
   bool ended_here;
@@ -152,14 +162,26 @@ rt::Task<bool> end_session(Server& server, std::shared_ptr<Session> session) {
       if (auto c = conn.lock()) c->remove_session(id);
     });
   }
-  for (auto& o : victims) co_await close_open(server, *session, o);
+  keep_durable = keep_durable && !server.stopping();
+  for (auto& o : victims) {
+    if (keep_durable && o->durable) {
+      {
+        std::lock_guard lk(session->mu);
+        session->opens.erase(o->id.volatile_);
+      }
+      preserve_open(server, o);  // 3.3.7.1: kept for a reconnect
+    } else {
+      co_await close_open(server, *session, o);
+    }
+  }
   std::lock_guard lk(session->mu);
   session->trees.clear();
   co_return ended_here;
 }
 
-rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session) {
-  co_await end_session(server, std::move(session));
+rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session,
+                               bool keep_durable) {
+  co_await end_session(server, std::move(session), keep_durable);
 }
 
 }  // namespace ringsmb::server

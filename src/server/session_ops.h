@@ -48,13 +48,22 @@ rt::Task<int> query_open_info(Open& open, wire::FileInfo* out);
 // came first).
 rt::Task<bool> close_tree(Server& server, Session& session, uint32_t tree_id);
 
+// Releases what an open holds on its file (share modes, oplock, lease,
+// delete-on-close) once: false when it had been released already.
+// close_open() does this after removing the open from its session, and a
+// preserved durable open that expires directly.
+rt::Task<bool> release_open(Server& server, std::shared_ptr<Open> open);
+
 // Ends a session: marks it Expired, removes it from the server's table and
-// closes its opens and trees. False when it had ended already (another
-// LOGOFF, the last channel's teardown); any open still left is closed all
-// the same.
-rt::Task<bool> end_session(Server& server, std::shared_ptr<Session> session);
+// closes its opens and trees. keep_durable (the connection was lost,
+// MS-SMB2 3.3.7.1): durable opens are preserved for a reconnect instead of
+// closed. False when it had ended already (another LOGOFF, the last
+// channel's teardown); any open still left is closed all the same.
+rt::Task<bool> end_session(Server& server, std::shared_ptr<Session> session,
+                           bool keep_durable = false);
 // end_session for callers that do not ask whether they ended it (it can
 // be spawned).
-rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session);
+rt::Task<void> destroy_session(Server& server, std::shared_ptr<Session> session,
+                               bool keep_durable = false);
 
 }  // namespace ringsmb::server

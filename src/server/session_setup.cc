@@ -448,7 +448,7 @@ rt::Task<void> session_setup(Request& req, Response& resp) {
       }
       if (same_user) {
         log::info("{}: session 0x{:x} replaces 0x{:x}", conn.peer(), s->id, prev->id);
-        co_await destroy_session(server, prev);
+        co_await destroy_session(server, prev, true);  // its durable opens stay
       }
     }
   }

@@ -46,6 +46,7 @@ struct TreeConnect {
 };
 
 struct Open;
+struct Lease;
 class Connection;
 
 // MS-FSA's Stream: one per (device, inode, stream name) while any open
@@ -60,6 +61,7 @@ struct FileObject {
   // Opens waiting for an oplock break to complete (guarded by mu).
   std::vector<std::shared_ptr<rt::Signal>> break_waiters;
   std::atomic<int> level2_count{0};  // opens holding a level II oplock
+  std::atomic<int> lease_count{0};   // opens with a lease
 };
 
 // Directory enumeration state of an open directory (MS-SMB2 3.3.5.18).
@@ -96,9 +98,27 @@ struct Open {
   uint8_t oplock = 0;         // wire::oplock::NONE, LEVEL_II, EXCLUSIVE, BATCH
   bool oplock_breaking = false;
   uint8_t oplock_break_to = 0;
+  // The lease this open shares (MS-SMB2 3.3.1.10 Open.Lease), or null;
+  // its state is guarded by file->mu.
+  std::shared_ptr<Lease> lease;
   // Where break notifications for this open go.
   std::weak_ptr<Connection> conn;
   rt::Worker* worker = nullptr;
+  // Durability (MS-SMB2 3.3.1.10: IsDurable, DurableOpenTimeout,
+  // CreateGuid, DurableOwner), fixed at CREATE. A preserved open (its
+  // connection lost) lives in the server's DurableTable, which guards
+  // `preserved` and `reclaim`.
+  bool durable = false;
+  bool durable_v2 = false;
+  uint32_t durable_timeout_ms = 0;
+  wire::Guid create_guid;  // DH2Q CreateGuid (zero: none)
+  wire::Guid client_guid;  // of the connection that made the open
+  std::string owner;       // the session's user, for reconnects
+  std::atomic<bool> preserved{false};
+  std::shared_ptr<rt::Signal> reclaim;  // fired when reconnected or released
+  // What CREATE answered, without contexts: a replay gets it again
+  // (3.3.5.9.10).
+  wire::CreateResponse reply;
   // CHANGE_NOTIFY on a directory.
   NotifyState notify;
 
