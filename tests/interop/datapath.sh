@@ -17,9 +17,7 @@ source "$HERE/lib.sh"
 
 U=rsmbpath
 PW=path-pw1
-unix_user "$U"
-[ "$(id -u)" -ne 0 ] || chown "$U" "$SHARE_DIR"
-echo "$PW" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$U" --password-stdin >/dev/null
+share_user "$U" "$PW"
 
 # 40 MiB and 12,345 bytes of random data.
 SRC=$WORK/src.bin

@@ -79,3 +79,30 @@ unix_user() {
     id "$1" >/dev/null 2>&1 || fail "cannot create the Unix account $1"
 }
 ok() { echo "ok: $*"; }
+# share_user NAME PASSWORD: the Unix account NAME (as root) owning
+# SHARE_DIR, and NAME with PASSWORD in $WORK/passdb.
+share_user() {
+  unix_user "$1"
+  [ "$(id -u)" -ne 0 ] || chown "$1" "$SHARE_DIR"
+  echo "$2" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$1" --password-stdin >/dev/null
+}
+
+# share_on_tmpfs SIZE: SHARE_DIR becomes a tmpfs of SIZE (e.g. 64m), so a
+# test may fill it without touching the machine's disk; unmounted at exit,
+# after the server is gone. Mounting needs root: skipped (exit 77) otherwise.
+share_on_tmpfs() {
+  [ "$(id -u)" -eq 0 ] ||
+    { echo "SKIP: needs root to put the share on a size-limited tmpfs"; exit 77; }
+  mount -t tmpfs -o "size=$1,mode=1777" ringsmb-test "$SHARE_DIR" ||
+    { echo "SKIP: cannot mount a tmpfs for the share"; exit 77; }
+  on_cleanup unmount_share_tmpfs
+}
+unmount_share_tmpfs() {
+  # The server must be gone before its files' file system.
+  if [ -n "$SERVER_PID" ]; then
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  umount "$SHARE_DIR" 2>/dev/null || umount -l "$SHARE_DIR"
+}
+

@@ -69,9 +69,7 @@ ok "asynchronous requests, request and idle timeouts, buffer memory"
 # refused bindings leave the session alone, and the copy is intact.
 U=rsmblimit
 PW=limit-pw1
-unix_user "$U"
-[ "$(id -u)" -ne 0 ] || chown "$U" "$SHARE_DIR"
-echo "$PW" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$U" --password-stdin >/dev/null
+share_user "$U" "$PW"
 cat >"$WORK/channels.conf" <<CONF
 [global]
   passdb file = $WORK/passdb

@@ -16,9 +16,7 @@ source "$HERE/lib.sh"
 command -v ss >/dev/null || { echo "SKIP: ss (iproute2) is missing"; exit 77; }
 U=rsmbfail
 PW=fail-pw1
-unix_user "$U"
-[ "$(id -u)" -ne 0 ] || chown "$U" "$SHARE_DIR"
-echo "$PW" | "$RINGSMBD" user --passdb "$WORK/passdb" add "$U" --password-stdin >/dev/null
+share_user "$U" "$PW"
 cat >"$WORK/smb.conf" <<CONF
 [global]
   passdb file = $WORK/passdb
