@@ -35,14 +35,6 @@ using ringsmb::fuzz::touch_value;
 
 namespace {
 
-#define CHECK(cond)                                                                  \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "fuzz_client_auth: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (0)
-
 void check_keys(const c::SetupExchange& ex, w::NtStatus s, bool anonymous, uint16_t dialect,
                 uint16_t cipher) {
   if (s != w::status::SUCCESS) {

@@ -6,9 +6,21 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <span>
 #include <string>
 #include <string_view>
+
+// An invariant a target checks beyond the sanitizers: a failure aborts
+// (libFuzzer keeps the input) and names the file, line and condition.
+#define CHECK(cond)                                                             \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
+      std::fprintf(stderr, "fuzz: %s:%d: %s\n", __FILE__, __LINE__, #cond);     \
+      std::abort();                                                             \
+    }                                                                           \
+  } while (0)
 
 namespace ringsmb::fuzz {
 
